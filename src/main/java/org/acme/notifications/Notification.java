@@ -1,0 +1,26 @@
+package org.acme.notifications;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+
+/**
+ * A notification as clients see it: one JSON text frame on the socket, and the body of a 202.
+ *
+ * @param id        where the record sits in Kafka, {@code <partition>-<offset>}: unique, and a position
+ *                  a client can resume from
+ * @param timestamp the Kafka record's timestamp
+ */
+@RegisterForReflection
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Notification(String id, String message, String title, String level, Instant timestamp) {
+
+    public static String id(int partition, long offset) {
+        return partition + "-" + offset;
+    }
+
+    public static Notification of(NotificationRequest request, int partition, long offset, Instant timestamp) {
+        return new Notification(id(partition, offset), request.message(), request.title(), request.level(), timestamp);
+    }
+}

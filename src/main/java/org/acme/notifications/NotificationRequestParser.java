@@ -1,0 +1,137 @@
+package org.acme.notifications;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * The one place that decides what a notification is, for every way in: REST bodies, socket frames
+ * and Kafka records from any producer.
+ */
+@ApplicationScoped
+public class NotificationRequestParser {
+
+    public static final Set<String> LEVELS = Set.of("info", "success", "warning", "error");
+    public static final int MAX_TITLE_CHARS = 200;
+
+    private final ObjectReader reader;
+    private final int maxMessageBytes;
+
+    public NotificationRequestParser(ObjectMapper mapper, NotificationsConfig config) {
+        // "{...} junk" is not JSON, whatever a lenient parser thinks.
+        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.maxMessageBytes = config.maxMessageBytes();
+    }
+
+    /** A JSON object with a string {@code message} and optional {@code title} and {@code level}. */
+    public NotificationRequest fromJson(byte[] json) {
+        try {
+            return fromTree(reader.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw InvalidNotificationException.invalid("invalid-json", "Body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw InvalidNotificationException.invalid("invalid-json", "Body could not be read: " + e.getMessage());
+        }
+    }
+
+    public NotificationRequest fromJson(String json) {
+        return fromJson(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The value of a record written by any Kafka producer: a JSON object as {@link #fromJson(byte[])},
+     * or else plain UTF-8 text, which becomes the message.
+     */
+    public NotificationRequest fromRecordValue(byte[] value) {
+        if (value == null) {
+            throw InvalidNotificationException.invalid("invalid-record", "Record has no value");
+        }
+        String text = decodeUtf8(value);
+        if (text.stripLeading().startsWith("{")) {
+            return fromJson(value);
+        }
+        return validate(text, null, null);
+    }
+
+    private NotificationRequest fromTree(JsonNode body) {
+        if (body == null || body.isMissingNode()) {
+            throw InvalidNotificationException.invalid("invalid-json", "Body is empty; send a JSON object such as {\"message\": \"...\"}");
+        }
+        if (!body.isObject()) {
+            throw InvalidNotificationException.invalid("invalid-message", "Body must be a JSON object such as {\"message\": \"...\"}");
+        }
+        return validate(requiredString(body, "message"), optionalString(body, "title"), optionalString(body, "level"));
+    }
+
+    private NotificationRequest validate(String message, String title, String level) {
+        if (message.isBlank()) {
+            throw InvalidNotificationException.invalid("invalid-message", "'message' must not be blank");
+        }
+        requireWellFormed("message", message);
+        int bytes = message.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxMessageBytes) {
+            throw InvalidNotificationException.tooLarge(
+                    "'message' is " + bytes + " bytes of UTF-8; the limit is " + maxMessageBytes);
+        }
+        if (title != null) {
+            requireWellFormed("title", title);
+            if (title.length() > MAX_TITLE_CHARS) {
+                throw InvalidNotificationException.invalid("invalid-message", "'title' is longer than " + MAX_TITLE_CHARS + " characters");
+            }
+        }
+        if (level != null && !LEVELS.contains(level)) {
+            throw InvalidNotificationException.invalid("invalid-message", "'level' must be one of " + String.join(", ", LEVELS.stream().sorted().toList()));
+        }
+        return new NotificationRequest(message, title, level);
+    }
+
+    private static String requiredString(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' is required");
+        }
+        if (!node.isTextual()) {
+            throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' must be a string");
+        }
+        return node.textValue();
+    }
+
+    private static String optionalString(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        return node == null || node.isNull() ? null : requiredString(body, field);
+    }
+
+    /** JSON escapes can smuggle in lone surrogates, which no UTF-8 encoder can write faithfully. */
+    private static void requireWellFormed(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' contains an unpaired UTF-16 surrogate");
+            }
+        }
+    }
+
+    private static String decodeUtf8(byte[] value) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(value))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw InvalidNotificationException.invalid("invalid-record", "Record value is not valid UTF-8");
+        }
+    }
+}

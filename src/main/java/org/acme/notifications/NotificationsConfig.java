@@ -1,0 +1,30 @@
+package org.acme.notifications;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of the notification service, under the {@code notifications.} prefix. */
+@ConfigMapping(prefix = "notifications")
+public interface NotificationsConfig {
+
+    /** The Kafka topic every notification goes through (env {@code NOTIFICATIONS_TOPIC}). */
+    @WithDefault("notifications")
+    String topic();
+
+    /** Where records that are not notifications are copied (env {@code NOTIFICATIONS_DEAD_LETTER_TOPIC}). */
+    @WithDefault("notifications-dlq")
+    String deadLetterTopic();
+
+    /** Largest accepted message, in UTF-8 bytes. */
+    @WithDefault("4096")
+    int maxMessageBytes();
+
+    /**
+     * How long a publisher waits for the broker's acknowledgement before answering 503. Bounds the
+     * wait even when many sends queue up behind an unreachable broker.
+     */
+    @WithDefault("5s")
+    Duration publishTimeout();
+}

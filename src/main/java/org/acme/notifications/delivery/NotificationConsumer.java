@@ -1,0 +1,63 @@
+package org.acme.notifications.delivery;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.acme.notifications.InvalidNotificationException;
+import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationRequest;
+import org.acme.notifications.NotificationRequestParser;
+import org.acme.notifications.NotificationsConfig;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads every record of the notifications topic, whoever produced it, and hands it to the
+ * broadcaster. Each instance has a consumer group of its own, so every replica sees every record.
+ */
+@ApplicationScoped
+public class NotificationConsumer {
+
+    private static final Logger LOG = Logger.getLogger(NotificationConsumer.class);
+
+    private final NotificationRequestParser parser;
+    private final NotificationBroadcaster broadcaster;
+    private final NotificationsConfig config;
+    private final Counter deadLettered;
+
+    public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
+                                NotificationsConfig config, MeterRegistry registry) {
+        this.parser = parser;
+        this.broadcaster = broadcaster;
+        this.config = config;
+        this.deadLettered = Counter.builder("notifications.dead.lettered")
+                .description("Records of the notifications topic that were not notifications, copied to the dead-letter topic")
+                .register(registry);
+    }
+
+    void logTopics(@Observes StartupEvent event) {
+        LOG.infof("Delivering notifications from Kafka topic '%s'; records that are not notifications go to '%s'",
+                config.topic(), config.deadLetterTopic());
+    }
+
+    @Incoming("notifications-in")
+    public Uni<Void> consume(IncomingKafkaRecord<String, byte[]> record) {
+        NotificationRequest request;
+        try {
+            request = parser.fromRecordValue(record.getPayload());
+        } catch (InvalidNotificationException e) {
+            // Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on.
+            deadLettered.increment();
+            LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
+                    Notification.id(record.getPartition(), record.getOffset()), record.getTopic(),
+                    e.getMessage(), config.deadLetterTopic());
+            return Uni.createFrom().completionStage(record.nack(e));
+        }
+        broadcaster.broadcast(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()));
+        return Uni.createFrom().completionStage(record.ack());
+    }
+}

@@ -1,0 +1,65 @@
+package org.acme.notifications.delivery;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import org.acme.notifications.InvalidNotificationException;
+import org.acme.notifications.NotificationRequestParser;
+import org.acme.notifications.publish.NotificationPublisher;
+import org.acme.notifications.publish.PublishFailedException;
+import org.jboss.logging.Logger;
+
+/**
+ * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster};
+ * a client may also publish by sending {@code {"message": "..."}}.
+ */
+@WebSocket(path = "/ws/notifications")
+public class NotificationSocket {
+
+    private static final Logger LOG = Logger.getLogger(NotificationSocket.class);
+
+    private final NotificationRequestParser parser;
+    private final NotificationPublisher publisher;
+
+    public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher) {
+        this.parser = parser;
+        this.publisher = publisher;
+    }
+
+    @OnOpen
+    void onOpen(WebSocketConnection connection) {
+        LOG.debugf("Socket %s opened", connection.id());
+    }
+
+    @OnClose
+    void onClose(WebSocketConnection connection, CloseReason reason) {
+        LOG.debugf("Socket %s closed (%d)", connection.id(), reason.getCode());
+    }
+
+    /** Publishes through Kafka like the REST trigger; the sender sees its notification when it comes back. */
+    @OnTextMessage
+    Uni<Void> onMessage(String frame, WebSocketConnection connection) {
+        return Uni.createFrom().item(() -> parser.fromJson(frame))
+                .chain(publisher::publish)
+                .replaceWithVoid()
+                .onFailure(InvalidNotificationException.class).recoverWithUni(e -> {
+                    InvalidNotificationException invalid = (InvalidNotificationException) e;
+                    return connection.sendText(new ErrorFrame(invalid.code(), invalid.status(), invalid.getMessage()));
+                })
+                .onFailure(PublishFailedException.class).recoverWithUni(e ->
+                        connection.sendText(new ErrorFrame("kafka-unavailable", 503, e.getMessage())));
+    }
+
+    /** Tells a client what went wrong with a frame it sent; control frames carry a {@code type} and never a {@code message}. */
+    @RegisterForReflection
+    record ErrorFrame(String type, String code, int status, String detail) {
+        ErrorFrame(String code, int status, String detail) {
+            this("error", code, status, detail);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.acme.notifications.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationRequest;
+import org.acme.notifications.NotificationsConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Writes notifications to the Kafka topic. Completes only once the broker acknowledged the record
+ * (acks=all, idempotent producer), so a 202 means the notification is durable.
+ */
+@ApplicationScoped
+public class NotificationPublisher {
+
+    private final MutinyEmitter<String> emitter;
+    private final ObjectMapper mapper;
+    private final Duration timeout;
+
+    public NotificationPublisher(@Channel("notifications-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+                                 MutinyEmitter<String> emitter,
+                                 ObjectMapper mapper, NotificationsConfig config) {
+        this.emitter = emitter;
+        this.mapper = mapper;
+        this.timeout = config.publishTimeout();
+    }
+
+    /** The published notification, with the id and timestamp Kafka gave it; fails with {@link PublishFailedException}. */
+    public Uni<Notification> publish(NotificationRequest request) {
+        OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
+        return Uni.createFrom().item(() -> Message.of(toJson(request)).addMetadata(written))
+                .chain(emitter::sendMessage)
+                .ifNoItem().after(timeout).failWith(() -> new PublishFailedException("Kafka did not acknowledge the notification within " + timeout.toMillis() + " ms"))
+                .onFailure(f -> !(f instanceof PublishFailedException)).transform(PublishFailedException::new)
+                .map(ignored -> {
+                    RecordMetadata record = written.getResult();
+                    return Notification.of(request, record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()));
+                });
+    }
+
+    private String toJson(NotificationRequest request) {
+        try {
+            return mapper.writeValueAsString(request);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A validated request always serializes", e);
+        }
+    }
+}

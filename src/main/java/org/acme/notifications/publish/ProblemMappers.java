@@ -1,0 +1,37 @@
+package org.acme.notifications.publish;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.acme.notifications.InvalidNotificationException;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error of the HTTP API answers with a problem body. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidNotificationException e) {
+        return Problem.response(e.status(), e.code(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unavailable(PublishFailedException e) {
+        LOG.warnf("Refused a notification with 503: %s", e.getMessage());
+        return Problem.response(503, "kafka-unavailable", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response framework(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String code = switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 406 -> "not-acceptable";
+            case 415 -> "unsupported-media-type";
+            default -> "http-" + status;
+        };
+        return Problem.response(status, code, e.getMessage());
+    }
+}

@@ -1,0 +1,91 @@
+// Live notifications over the browser's own WebSocket. Everything a notification carries is
+// inserted with textContent, never as HTML.
+(function () {
+    'use strict';
+
+    const MAX_SHOWN = 200;
+    const BACKOFF_MIN_MS = 500;
+    const BACKOFF_MAX_MS = 10000;
+
+    const state = document.getElementById('state');
+    const list = document.getElementById('notifications');
+    const empty = document.getElementById('empty');
+    const form = document.getElementById('send');
+    const input = document.getElementById('message');
+    const level = document.getElementById('level');
+    const feedback = document.getElementById('feedback');
+
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications';
+    let socket = null;
+    let backoff = BACKOFF_MIN_MS;
+
+    function showState(name) {
+        state.textContent = name;
+        state.className = 'state ' + name;
+    }
+
+    function connect() {
+        socket = new WebSocket(url);
+        socket.onopen = function () {
+            backoff = BACKOFF_MIN_MS;
+            showState('live');
+        };
+        socket.onmessage = function (event) {
+            const frame = JSON.parse(event.data);
+            if (frame.type === 'error') {
+                feedback.textContent = frame.detail;
+            } else if (typeof frame.message === 'string') {
+                show(frame);
+            }
+        };
+        socket.onclose = function () {
+            showState('reconnecting');
+            // Full jitter, so that many pages do not reconnect in lockstep after a restart.
+            const delay = Math.random() * backoff;
+            backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+            setTimeout(connect, delay);
+        };
+    }
+
+    function show(notification) {
+        const item = document.createElement('li');
+        item.className = notification.level || 'info';
+        item.dataset.id = notification.id;
+
+        const time = document.createElement('time');
+        time.dateTime = notification.timestamp;
+        time.textContent = new Date(notification.timestamp).toLocaleTimeString();
+        item.appendChild(time);
+
+        if (notification.title) {
+            const title = document.createElement('span');
+            title.className = 'title';
+            title.textContent = notification.title;
+            item.appendChild(title);
+        }
+
+        const message = document.createElement('span');
+        message.className = 'message';
+        message.textContent = notification.message;
+        item.appendChild(message);
+
+        list.prepend(item);
+        empty.hidden = true;
+        while (list.children.length > MAX_SHOWN) {
+            list.lastElementChild.remove();
+        }
+    }
+
+    form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        if (!socket || socket.readyState !== WebSocket.OPEN) {
+            feedback.textContent = 'Not connected; try again in a moment.';
+            return;
+        }
+        socket.send(JSON.stringify({ message: input.value, level: level.value }));
+        feedback.textContent = '';
+        input.value = '';
+    });
+
+    connect();
+})();

@@ -1,0 +1,146 @@
+package org.acme.notifications.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+/** Records written by a plain Kafka producer, not through the service, as any other system would. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class KafkaProducerDeliveryTest {
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private KafkaProducer<String, byte[]> producer;
+
+    @BeforeEach
+    void createProducer() {
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    @AfterEach
+    void closeProducer() {
+        producer.close();
+    }
+
+    @Test
+    void plainTextRecordIsANotification() throws Exception {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String message = "Deploy finished " + UUID.randomUUID();
+
+            produce(null, message.getBytes(StandardCharsets.UTF_8));
+
+            JsonNode frame = client.awaitNotification(message);
+            assertThat(frame.get("id").asText().matches("\\d+-\\d+"), is(true));
+        }
+    }
+
+    @Test
+    void jsonRecordIsANotification() throws Exception {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String message = "Build broke " + UUID.randomUUID();
+
+            produce(null, ("{\"message\":\"" + message + "\",\"title\":\"CI\",\"level\":\"error\"}").getBytes(StandardCharsets.UTF_8));
+
+            JsonNode frame = client.awaitNotification(message);
+            assertThat(frame.get("title").asText(), equalTo("CI"));
+            assertThat(frame.get("level").asText(), equalTo("error"));
+        }
+    }
+
+    static Stream<byte[]> poisonRecords() {
+        return Stream.of(
+                "{\"title\": \"no message\"}".getBytes(StandardCharsets.UTF_8),
+                "{\"message\": 42}".getBytes(StandardCharsets.UTF_8),
+                "{\"message\": \"unterminated".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF}, // not UTF-8
+                "   ".getBytes(StandardCharsets.UTF_8),
+                "x".repeat(4097).getBytes(StandardCharsets.UTF_8),
+                null);
+    }
+
+    @ParameterizedTest
+    @MethodSource("poisonRecords")
+    void poisonRecordGoesToTheDeadLetterTopicAndDeliveryGoesOn(byte[] poison) throws Exception {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String key = "poison-" + UUID.randomUUID();
+            String next = "after poison " + UUID.randomUUID();
+
+            produce(key, poison);
+            produce(null, next.getBytes(StandardCharsets.UTF_8));
+
+            client.awaitNotification(next);
+            ConsumerRecord<String, byte[]> deadLetter = awaitDeadLetter(key);
+            assertThat(deadLetter.value(), equalTo(poison));
+            assertThat(client.frames().stream().noneMatch(f -> f.path("message").asText().contains("no message")), is(true));
+        }
+    }
+
+    private void produce(String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>("notifications", key, value)).get();
+    }
+
+    private ConsumerRecord<String, byte[]> awaitDeadLetter(String key) {
+        List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.subscribe(List.of("notifications-dlq"));
+            await("record " + key + " on notifications-dlq").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return find(seen, key).isPresent();
+            });
+        }
+        return find(seen, key).orElseThrow();
+    }
+
+    private static Optional<ConsumerRecord<String, byte[]>> find(List<ConsumerRecord<String, byte[]>> records, String key) {
+        return records.stream().filter(r -> key.equals(r.key())).findFirst();
+    }
+}

@@ -1,0 +1,79 @@
+package org.acme.notifications.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.util.UUID;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class NotificationSocketTest {
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @Test
+    void messageSentOnOneSocketReachesTheOthers() {
+        try (SocketClient sender = SocketClient.connect(baseUri); SocketClient other = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(other);
+            String message = "from a socket " + UUID.randomUUID();
+
+            sender.send("{\"message\":\"" + message + "\",\"level\":\"warning\"}");
+
+            JsonNode received = other.awaitNotification(message);
+            assertThat(received.get("id").asText(), matchesPattern("\\d+-\\d+"));
+            assertThat(received.get("level").asText(), equalTo("warning"));
+            // The sender is a subscriber like any other, and gets the same record.
+            assertThat(sender.awaitNotification(message).get("id"), equalTo(received.get("id")));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "`{\"message\": `|invalid-json",
+            "`hello`|invalid-json",
+            "`{\"message\": 42}`|invalid-message",
+            "`{\"message\": \" \"}`|invalid-message",
+            "`{\"text\": \"wrong field\"}`|invalid-message",
+    })
+    void invalidFrameGetsAnErrorFrameAndTheSocketStaysUsable(String frame, String code) {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+
+            client.send(frame);
+
+            JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
+            assertThat(error.get("code").asText(), equalTo(code));
+            assertThat(error.get("status").asInt(), equalTo(400));
+            assertThat(error.has("message"), is(false));
+
+            String message = "after a bad frame " + UUID.randomUUID();
+            client.send("{\"message\":\"" + message + "\"}");
+            client.awaitNotification(message);
+            assertThat(client.isOpen(), is(true));
+        }
+    }
+
+    @Test
+    void oversizedMessageGetsA413ErrorFrame() {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            client.send("{\"message\":\"" + "x".repeat(4097) + "\"}");
+
+            JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
+            assertThat(error.get("code").asText(), equalTo("message-too-large"));
+            assertThat(error.get("status").asInt(), equalTo(413));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package org.acme.notifications.delivery;
+
+import io.restassured.http.ContentType;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+/** Waits for the end-to-end path to work before a test relies on it. */
+public final class Pipeline {
+
+    private Pipeline() {
+    }
+
+    /**
+     * A new instance consumes from the latest offset once Kafka assigned it the topic's partitions;
+     * records written before that moment are not its to deliver. Publish probes until one comes back.
+     */
+    public static void awaitReady(SocketClient client) {
+        String probe = "probe " + UUID.randomUUID();
+        await("a probe notification to travel REST -> Kafka -> socket")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    given().contentType(ContentType.JSON).body("{\"message\":\"" + probe + "\"}").post("/api/notifications");
+                    return client.notification(probe).isPresent();
+                });
+    }
+}

@@ -1,0 +1,73 @@
+package org.acme.notifications.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs {@link KafkaBroker} as a separate JVM, so that its own dependencies stay apart from the
+ * service under test and a test can stop and start it like a real broker.
+ */
+public final class KafkaBrokerProcess {
+
+    private final int port;
+    private final int controllerPort;
+    private final Path dir;
+    private Process process;
+
+    public KafkaBrokerProcess(Path dir) {
+        this.port = freePort();
+        this.controllerPort = freePort();
+        this.dir = dir;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public synchronized void start() {
+        Path log = dir.resolve("broker.log");
+        try {
+            Files.createDirectories(dir);
+            String classpath = Path.of("target", "test-classes").toAbsolutePath() + java.io.File.pathSeparator
+                    + Files.readString(Path.of("target", "test-classpath.txt")).strip();
+            process = new ProcessBuilder(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-cp", classpath, KafkaBroker.class.getName(),
+                    String.valueOf(port), String.valueOf(controllerPort), dir.toString()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the Kafka broker", e);
+        }
+        await("Kafka broker ready (log: " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .failFast("Kafka broker exited; see " + log, () -> !process.isAlive())
+                .until(() -> Files.readString(log).contains(KafkaBroker.READY));
+    }
+
+    /** Stops the broker as an operator would (SIGTERM: controlled shutdown), keeping its data. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroy();
+            await().atMost(Duration.ofSeconds(60)).until(() -> !process.isAlive());
+            process = null;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
