@@ -3,6 +3,7 @@ package org.acme.notifications.delivery;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,13 +27,15 @@ public class NotificationConsumer {
 
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
+    private final PartitionPositions positions;
     private final NotificationsConfig config;
     private final Counter deadLettered;
 
     public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
-                                NotificationsConfig config, MeterRegistry registry) {
+                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config, MeterRegistry registry) {
         this.parser = parser;
         this.broadcaster = broadcaster;
+        this.positions = positions;
         this.config = config;
         this.deadLettered = Counter.builder("notifications.dead.lettered")
                 .description("Records of the notifications topic that were not notifications, copied to the dead-letter topic")
@@ -46,6 +49,9 @@ public class NotificationConsumer {
 
     @Incoming("notifications-in")
     public Uni<Void> consume(IncomingKafkaRecord<String, byte[]> record) {
+        if (!positions.advance(record.getPartition(), record.getOffset())) {
+            return Uni.createFrom().completionStage(record.ack()); // fetched again after a rebalance
+        }
         NotificationRequest request;
         try {
             request = parser.fromRecordValue(record.getPayload());

@@ -51,8 +51,10 @@ public class NotificationSocket {
                     InvalidNotificationException invalid = (InvalidNotificationException) e;
                     return connection.sendText(new ErrorFrame(invalid.code(), invalid.status(), invalid.getMessage()));
                 })
-                .onFailure(PublishFailedException.class).recoverWithUni(e ->
-                        connection.sendText(new ErrorFrame("kafka-unavailable", 503, e.getMessage())));
+                .onFailure(PublishFailedException.class).recoverWithUni(e -> {
+                    LOG.warnf("Refused a notification from socket %s: %s", connection.id(), e.getMessage());
+                    return connection.sendText(new ErrorFrame("kafka-unavailable", 503, PublishFailedException.DETAIL));
+                });
     }
 
     /** Tells a client what went wrong with a frame it sent; control frames carry a {@code type} and never a {@code message}. */

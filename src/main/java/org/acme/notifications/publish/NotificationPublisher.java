@@ -41,7 +41,7 @@ public class NotificationPublisher {
         OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
         return Uni.createFrom().item(() -> Message.of(toJson(request)).addMetadata(written))
                 .chain(emitter::sendMessage)
-                .ifNoItem().after(timeout).failWith(() -> new PublishFailedException("Kafka did not acknowledge the notification within " + timeout.toMillis() + " ms"))
+                .ifNoItem().after(timeout).failWith(() -> new PublishFailedException("no acknowledgement from Kafka within " + timeout.toMillis() + " ms"))
                 .onFailure(f -> !(f instanceof PublishFailedException)).transform(PublishFailedException::new)
                 .map(ignored -> {
                     RecordMetadata record = written.getResult();

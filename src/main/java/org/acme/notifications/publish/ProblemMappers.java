@@ -19,7 +19,9 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response unavailable(PublishFailedException e) {
         LOG.warnf("Refused a notification with 503: %s", e.getMessage());
-        return Problem.response(503, "kafka-unavailable", e.getMessage());
+        return Response.fromResponse(Problem.response(503, "kafka-unavailable", PublishFailedException.DETAIL))
+                .header("Retry-After", "5")
+                .build();
     }
 
     @ServerExceptionMapper

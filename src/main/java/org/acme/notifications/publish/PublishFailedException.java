@@ -3,11 +3,14 @@ package org.acme.notifications.publish;
 /** Kafka did not take the notification (broker unreachable, timed out, too many pending): HTTP 503. */
 public class PublishFailedException extends RuntimeException {
 
-    public PublishFailedException(String message) {
-        super(message);
+    /** What the client is told; the cause, if any, is for the log. */
+    public static final String DETAIL = "Kafka is unavailable; the notification was not accepted. Try again shortly.";
+
+    public PublishFailedException(String reason) {
+        super(reason);
     }
 
     public PublishFailedException(Throwable cause) {
-        super("Kafka did not accept the notification: " + cause.getMessage(), cause);
+        super(cause.getMessage(), cause);
     }
 }

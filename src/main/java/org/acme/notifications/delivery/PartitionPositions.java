@@ -1,0 +1,52 @@
+package org.acme.notifications.delivery;
+
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The next offset this instance delivers, per partition of the notifications topic.
+ *
+ * <p>Each instance has a consumer group of its own and commits nothing, so when a rebalance
+ * re-assigns a partition (after a broker restart, say) Kafka has no position for it and would jump
+ * to the latest offset, skipping whatever was written meanwhile. Keeping the position here instead
+ * makes a rebalance neither skip nor repeat a record.
+ */
+@ApplicationScoped
+@Identifier(PartitionPositions.NAME)
+public class PartitionPositions implements KafkaConsumerRebalanceListener {
+
+    /** Named by {@code consumer-rebalance-listener.name} in application.properties. */
+    static final String NAME = "notifications-positions";
+
+    private final Map<Integer, Long> next = new ConcurrentHashMap<>();
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            Long known = next.get(partition.partition());
+            if (known == null) {
+                // First assignment: start where auto.offset.reset (latest) puts us, and remember it.
+                next.put(partition.partition(), consumer.position(partition));
+            } else {
+                consumer.seek(partition, known);
+            }
+        }
+    }
+
+    /** Records the delivery of a record; false when that record was delivered already. */
+    boolean advance(int partition, long offset) {
+        Long expected = next.get(partition);
+        if (expected != null && offset < expected) {
+            return false;
+        }
+        next.put(partition, offset + 1);
+        return true;
+    }
+}

@@ -1,0 +1,138 @@
+package org.acme.notifications.page;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.acme.notifications.delivery.Pipeline;
+import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.UnexpectedAlertBehaviour;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/** The page as a person uses it, in headless Debian Chromium: two tabs, send in one, both show it. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class NotificationPageTest {
+
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+    private static ChromeDriver driver;
+
+    @TestHTTPResource("/")
+    URI page;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        if (!CHROMIUM.canExecute() || !CHROMEDRIVER.canExecute()) {
+            String missing = "Debian's chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)";
+            if (System.getenv("CI") != null) {
+                fail(missing); // CI installs them: a missing browser there is a broken build, not a skip.
+            }
+            abort(missing);
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        // An alert must stay open so that the test can see it, rather than be dismissed by the driver.
+        options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void sendingInOneTabShowsInBoth() {
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            String first = openLiveTab();
+            driver.switchTo().newWindow(WindowType.TAB);
+            String second = openLiveTab();
+
+            String message = "Hello from tab two " + UUID.randomUUID();
+            send(message);
+
+            for (String tab : List.of(first, second)) {
+                driver.switchTo().window(tab);
+                awaitShown(message);
+            }
+        }
+    }
+
+    @Test
+    void markupInAMessageIsShownAsTextAndRunsNothing() {
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            String first = openLiveTab();
+            driver.switchTo().newWindow(WindowType.TAB);
+            String second = openLiveTab();
+            String attack = "<img src=x onerror=alert(1)> " + UUID.randomUUID();
+
+            send(attack);
+
+            for (String tab : List.of(first, second)) {
+                driver.switchTo().window(tab);
+                WebElement shown = awaitShown(attack);
+                assertThat(shown.getText(), equalTo(attack));
+                assertThat(driver.findElements(By.cssSelector("#notifications img")), empty());
+                assertThrows(NoAlertPresentException.class, () -> driver.switchTo().alert());
+            }
+        }
+    }
+
+    private String openLiveTab() {
+        driver.get(page.toString());
+        new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+        return driver.getWindowHandle();
+    }
+
+    private void send(String message) {
+        WebElement input = driver.findElement(By.id("message"));
+        input.sendKeys(message);
+        driver.findElement(By.cssSelector("#send button[type=submit]")).click();
+    }
+
+    private WebElement awaitShown(String message) {
+        return wait(driver).until(d -> d.findElements(By.cssSelector("#notifications .message")).stream()
+                .filter(e -> e.getText().equals(message)).findFirst().orElse(null));
+    }
+
+    private static WebDriverWait wait(WebDriver driver) {
+        return new WebDriverWait(driver, SocketClient.DELIVERY_TIMEOUT);
+    }
+}
