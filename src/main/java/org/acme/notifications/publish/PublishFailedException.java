@@ -11,6 +11,15 @@ public class PublishFailedException extends RuntimeException {
     }
 
     public PublishFailedException(Throwable cause) {
-        super(cause.getMessage(), cause);
+        super(rootCause(cause).getMessage(), cause);
+    }
+
+    /** Kafka's own words ("Topic notifications not present in metadata after 3000 ms") sit at the bottom of the chain. */
+    private static Throwable rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 }
