@@ -2,6 +2,7 @@ package org.acme.notifications;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A validated request to publish a notification: what travels as the value of a Kafka record,
@@ -9,5 +10,12 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record NotificationRequest(String message, String title, String level) {
+@Schema(requiredProperties = "message")
+public record NotificationRequest(
+        @Schema(description = "The text shown; not blank, at most notifications.max-message-bytes (4096) bytes of UTF-8")
+        String message,
+        @Schema(description = "Optional heading, at most 200 characters")
+        String title,
+        @Schema(description = "Optional severity", enumeration = {"info", "success", "warning", "error"})
+        String level) {
 }

@@ -38,9 +38,9 @@ public class NotificationRequestParser {
         try {
             return fromTree(reader.readTree(json));
         } catch (JsonProcessingException e) {
-            throw InvalidNotificationException.invalid("invalid-json", "Body is not valid JSON: " + e.getOriginalMessage());
+            throw InvalidNotificationException.invalid("invalid-json", "Not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw InvalidNotificationException.invalid("invalid-json", "Body could not be read: " + e.getMessage());
+            throw InvalidNotificationException.invalid("invalid-json", "Could not be read: " + e.getMessage());
         }
     }
 
@@ -65,10 +65,10 @@ public class NotificationRequestParser {
 
     private NotificationRequest fromTree(JsonNode body) {
         if (body == null || body.isMissingNode()) {
-            throw InvalidNotificationException.invalid("invalid-json", "Body is empty; send a JSON object such as {\"message\": \"...\"}");
+            throw InvalidNotificationException.invalid("invalid-json", "Empty; expected a JSON object such as {\"message\": \"...\"}");
         }
         if (!body.isObject()) {
-            throw InvalidNotificationException.invalid("invalid-message", "Body must be a JSON object such as {\"message\": \"...\"}");
+            throw InvalidNotificationException.invalid("invalid-message", "Expected a JSON object such as {\"message\": \"...\"}");
         }
         return validate(requiredString(body, "message"), optionalString(body, "title"), optionalString(body, "level"));
     }

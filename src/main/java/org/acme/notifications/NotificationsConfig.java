@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Settings of the notification service, under the {@code notifications.} prefix. */
 @ConfigMapping(prefix = "notifications")
@@ -27,4 +29,15 @@ public interface NotificationsConfig {
      */
     @WithDefault("5s")
     Duration publishTimeout();
+
+    /** Keys that may publish (env {@code NOTIFICATIONS_API_KEYS}, comma-separated). Keep them in a secret, never in the repo. */
+    Optional<List<String>> apiKeys();
+
+    /** Whether publishing over REST or the socket needs an API key. On in production; the dev and test profiles turn it off. */
+    @WithDefault("true")
+    boolean publishRequiresKey();
+
+    /** Whether opening a socket needs an API key. Reading is open by default. */
+    @WithDefault("false")
+    boolean subscribeRequiresKey();
 }

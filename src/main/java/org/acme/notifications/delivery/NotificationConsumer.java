@@ -1,7 +1,5 @@
 package org.acme.notifications.delivery;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
@@ -10,7 +8,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequest;
+import org.acme.notifications.NotificationSource;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -29,17 +29,15 @@ public class NotificationConsumer {
     private final NotificationBroadcaster broadcaster;
     private final PartitionPositions positions;
     private final NotificationsConfig config;
-    private final Counter deadLettered;
+    private final NotificationMetrics metrics;
 
     public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
-                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config, MeterRegistry registry) {
+                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config, NotificationMetrics metrics) {
         this.parser = parser;
         this.broadcaster = broadcaster;
         this.positions = positions;
         this.config = config;
-        this.deadLettered = Counter.builder("notifications.dead.lettered")
-                .description("Records of the notifications topic that were not notifications, copied to the dead-letter topic")
-                .register(registry);
+        this.metrics = metrics;
     }
 
     void logTopics(@Observes StartupEvent event) {
@@ -57,11 +55,14 @@ public class NotificationConsumer {
             request = parser.fromRecordValue(record.getPayload());
         } catch (InvalidNotificationException e) {
             // Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on.
-            deadLettered.increment();
+            metrics.deadLettered();
             LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
                     Notification.id(record.getPartition(), record.getOffset()), record.getTopic(),
                     e.getMessage(), config.deadLetterTopic());
             return Uni.createFrom().completionStage(record.nack(e));
+        }
+        if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
+            metrics.published(NotificationSource.KAFKA);
         }
         broadcaster.broadcast(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()));
         return Uni.createFrom().completionStage(record.ack());

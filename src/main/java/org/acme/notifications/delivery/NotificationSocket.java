@@ -10,6 +10,8 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.NotificationRequestParser;
+import org.acme.notifications.NotificationSource;
+import org.acme.notifications.access.SocketAccessCheck;
 import org.acme.notifications.publish.NotificationPublisher;
 import org.acme.notifications.publish.PublishFailedException;
 import org.jboss.logging.Logger;
@@ -44,8 +46,12 @@ public class NotificationSocket {
     /** Publishes through Kafka like the REST trigger; the sender sees its notification when it comes back. */
     @OnTextMessage
     Uni<Void> onMessage(String frame, WebSocketConnection connection) {
+        if (!SocketAccessCheck.mayPublish(connection)) {
+            return connection.sendText(new ErrorFrame("unauthorized", 401,
+                    "This socket may not publish: connect with 'Authorization: Bearer <key>' or ?api-key=<key>"));
+        }
         return Uni.createFrom().item(() -> parser.fromJson(frame))
-                .chain(publisher::publish)
+                .chain(request -> publisher.publish(request, NotificationSource.SOCKET))
                 .replaceWithVoid()
                 .onFailure(InvalidNotificationException.class).recoverWithUni(e -> {
                     InvalidNotificationException invalid = (InvalidNotificationException) e;

@@ -2,33 +2,72 @@ package org.acme.notifications.publish;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationRequestParser;
+import org.acme.notifications.NotificationSource;
+import org.acme.notifications.access.ApiKeys;
+import org.acme.notifications.access.NotAllowedToPublishException;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /** The REST trigger: {@code POST /api/notifications} with {@code {"message": "..."}}. */
 @Path("/api/notifications")
+@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "An API key from notifications.api-keys")
 public class NotificationResource {
 
     private final NotificationRequestParser parser;
     private final NotificationPublisher publisher;
+    private final ApiKeys apiKeys;
 
-    public NotificationResource(NotificationRequestParser parser, NotificationPublisher publisher) {
+    public NotificationResource(NotificationRequestParser parser, NotificationPublisher publisher, ApiKeys apiKeys) {
         this.parser = parser;
         this.publisher = publisher;
+        this.apiKeys = apiKeys;
     }
 
-    /** 202 with the notification once Kafka acknowledged it; 400/413 for bad input, 503 when Kafka is unavailable. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> publish(byte[] body) {
+    @Operation(summary = "Publish a notification",
+            description = "Writes the notification to the Kafka topic and answers once the broker acknowledged it; "
+                    + "every open socket of every instance then receives it.")
+    @SecurityRequirement(name = "apiKey")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = NotificationRequest.class)))
+    @APIResponse(responseCode = "202", description = "Kafka acknowledged the notification",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Notification.class)))
+    @APIResponse(responseCode = "400", description = "Not JSON, or not a valid notification", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = "Publishing needs an API key", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "The message (or the body) is over its size limit", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "The body is not application/json", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry later", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
+        if (!apiKeys.mayPublish(ApiKeys.fromAuthorization(authorization))) {
+            throw new NotAllowedToPublishException();
+        }
         // The raw body, parsed by the same rules as socket frames and Kafka records.
         return Uni.createFrom().item(() -> parser.fromJson(body))
-                .chain(publisher::publish)
+                .chain(request -> publisher.publish(request, NotificationSource.REST))
                 .map(notification -> Response.accepted(notification).build());
     }
 }

@@ -3,6 +3,7 @@ package org.acme.notifications.publish;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.acme.notifications.InvalidNotificationException;
+import org.acme.notifications.access.NotAllowedToPublishException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -14,6 +15,13 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response invalid(InvalidNotificationException e) {
         return Problem.response(e.status(), e.code(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(NotAllowedToPublishException e) {
+        return Response.fromResponse(Problem.response(401, "unauthorized", e.getMessage()))
+                .header("WWW-Authenticate", "Bearer")
+                .build();
     }
 
     @ServerExceptionMapper

@@ -19,12 +19,19 @@ public final class Pipeline {
      * records written before that moment are not its to deliver. Publish probes until one comes back.
      */
     public static void awaitReady(SocketClient client) {
+        awaitReady(client, null);
+    }
+
+    /** As {@link #awaitReady(SocketClient)}, publishing with {@code Authorization: Bearer <apiKey>}. */
+    public static void awaitReady(SocketClient client, String apiKey) {
         String probe = "probe " + UUID.randomUUID();
         await("a probe notification to travel REST -> Kafka -> socket")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
-                    given().contentType(ContentType.JSON).body("{\"message\":\"" + probe + "\"}").post("/api/notifications");
+                    given().contentType(ContentType.JSON)
+                            .header("Authorization", apiKey == null ? "" : "Bearer " + apiKey)
+                            .body("{\"message\":\"" + probe + "\"}").post("/api/notifications");
                     return client.notification(probe).isPresent();
                 });
     }

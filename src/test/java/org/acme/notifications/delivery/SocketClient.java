@@ -27,17 +27,25 @@ public final class SocketClient implements AutoCloseable {
     private final AtomicReference<CloseReason> closeReason = new AtomicReference<>();
     private final WebSocketClientConnection connection;
 
-    private SocketClient(URI baseUri) {
-        connection = BasicWebSocketConnector.create()
+    private SocketClient(URI baseUri, String apiKey) {
+        BasicWebSocketConnector connector = BasicWebSocketConnector.create()
                 .baseUri(baseUri)
                 .path("/ws/notifications")
                 .onTextMessage((c, text) -> frames.add(parse(text)))
-                .onClose((c, reason) -> closeReason.set(reason))
-                .connectAndAwait();
+                .onClose((c, reason) -> closeReason.set(reason));
+        if (apiKey != null) {
+            connector.addHeader("Authorization", "Bearer " + apiKey);
+        }
+        connection = connector.connectAndAwait();
     }
 
     public static SocketClient connect(URI baseUri) {
-        return new SocketClient(baseUri);
+        return new SocketClient(baseUri, null);
+    }
+
+    /** Connects with {@code Authorization: Bearer <apiKey>}. */
+    public static SocketClient connect(URI baseUri, String apiKey) {
+        return new SocketClient(baseUri, apiKey);
     }
 
     public void send(String text) {

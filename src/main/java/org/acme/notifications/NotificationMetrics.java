@@ -1,0 +1,79 @@
+package org.acme.notifications;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.websockets.next.OpenConnections;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** Every metric of the service, in one place; Prometheus names in the comments. */
+@ApplicationScoped
+public class NotificationMetrics {
+
+    private final Map<NotificationSource, Counter> published = new EnumMap<>(NotificationSource.class);
+    private final Counter delivered;
+    private final Counter droppedClosed;
+    private final Counter deadLettered;
+    private final Timer latency;
+
+    public NotificationMetrics(MeterRegistry registry, OpenConnections connections) {
+        for (NotificationSource source : NotificationSource.values()) {
+            // notifications_published_total{source="rest|socket|kafka"}
+            published.put(source, Counter.builder("notifications.published")
+                    .description("Notifications accepted: rest and socket by the instance that answered, kafka (other producers) by each instance that read them")
+                    .tag("source", source.tag())
+                    .register(registry));
+        }
+        // notifications_delivered_total
+        delivered = Counter.builder("notifications.delivered")
+                .description("Notification frames written to sockets")
+                .register(registry);
+        // notifications_dropped_total{reason="closed"}
+        droppedClosed = Counter.builder("notifications.dropped")
+                .description("Notification frames not delivered to a socket")
+                .tag("reason", "closed")
+                .register(registry);
+        // notifications_dead_lettered_total
+        deadLettered = Counter.builder("notifications.dead.lettered")
+                .description("Records of the topic that were not notifications, copied to the dead-letter topic")
+                .register(registry);
+        // notifications_delivery_latency_seconds (histogram)
+        latency = Timer.builder("notifications.delivery.latency")
+                .description("From the Kafka record's timestamp to the writes to this instance's sockets")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        // notifications_connections
+        Gauge.builder("notifications.connections", connections, open -> open.stream().count())
+                .description("Open sockets on this instance")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    public void published(NotificationSource source) {
+        published.get(source).increment();
+    }
+
+    public void delivered() {
+        delivered.increment();
+    }
+
+    public void droppedClosed() {
+        droppedClosed.increment();
+    }
+
+    public void deadLettered() {
+        deadLettered.increment();
+    }
+
+    public void broadcast(Instant recordTimestamp) {
+        latency.record(Duration.between(recordTimestamp, Instant.now()));
+    }
+}

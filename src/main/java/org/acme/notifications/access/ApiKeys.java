@@ -1,0 +1,76 @@
+package org.acme.notifications.access;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.acme.notifications.NotificationsConfig;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/** Who may publish and subscribe: API keys from configuration, compared in constant time. */
+@ApplicationScoped
+public class ApiKeys {
+
+    private static final Logger LOG = Logger.getLogger(ApiKeys.class);
+    private static final String BEARER = "bearer ";
+
+    // Digests of equal length, so that comparing them leaks neither content nor length.
+    private final List<byte[]> keyDigests;
+    private final boolean publishRequiresKey;
+    private final boolean subscribeRequiresKey;
+
+    public ApiKeys(NotificationsConfig config) {
+        this.keyDigests = config.apiKeys().orElse(List.of()).stream()
+                .map(String::strip).filter(key -> !key.isEmpty()).map(ApiKeys::digest).toList();
+        this.publishRequiresKey = config.publishRequiresKey();
+        this.subscribeRequiresKey = config.subscribeRequiresKey();
+    }
+
+    void warnWhenNobodyMayPublish(@Observes StartupEvent event) {
+        if (publishRequiresKey && keyDigests.isEmpty()) {
+            LOG.warn("No API key is configured (notifications.api-keys / NOTIFICATIONS_API_KEYS): publishing over REST "
+                    + "and the socket is refused with 401. Kafka producers can still publish to the topic.");
+        }
+    }
+
+    /** {@code key} may be null (none presented). */
+    public boolean mayPublish(String key) {
+        return !publishRequiresKey || isValid(key);
+    }
+
+    public boolean maySubscribe(String key) {
+        return !subscribeRequiresKey || isValid(key);
+    }
+
+    /** The key in an {@code Authorization: Bearer <key>} header, or null. */
+    public static String fromAuthorization(String header) {
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        return header.substring(BEARER.length()).strip();
+    }
+
+    private boolean isValid(String key) {
+        if (key == null) {
+            return false;
+        }
+        byte[] presented = digest(key);
+        boolean valid = false;
+        for (byte[] known : keyDigests) {
+            valid |= MessageDigest.isEqual(known, presented); // no early exit: same time whichever key matches
+        }
+        return valid;
+    }
+
+    private static byte[] digest(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every JVM has SHA-256", e);
+        }
+    }
+}
