@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Publishes with Debian's kcat to a running service and checks that the notification reaches a
  * WebSocket client: plain text and JSON records. Only the JDK is needed.
  *
- *   java .ci/KcatDeliveryCheck.java http://127.0.0.1:8080 127.0.0.1:9092 notifications
+ *   java .ci/KcatDeliveryCheck.java http://127.0.0.1:8080 127.0.0.1:9092 notifications API_KEY
  */
 public class KcatDeliveryCheck {
 
@@ -24,6 +24,7 @@ public class KcatDeliveryCheck {
         String http = args[0];
         String bootstrap = args[1];
         String topic = args[2];
+        String apiKey = args[3];
         HttpClient client = HttpClient.newHttpClient();
         WebSocket socket = client.newWebSocketBuilder()
                 .buildAsync(URI.create(http.replaceFirst("^http", "ws") + "/ws/notifications"), new Collector())
@@ -33,6 +34,7 @@ public class KcatDeliveryCheck {
         String probe = "kcat-check probe " + UUID.randomUUID();
         HttpRequest post = HttpRequest.newBuilder(URI.create(http + "/api/notifications"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + probe + "\"}"))
                 .build();
         awaitFrame(probe, Duration.ofSeconds(60), () -> client.send(post, HttpResponse.BodyHandlers.discarding()));

@@ -15,7 +15,10 @@
     const level = document.getElementById('level');
     const feedback = document.getElementById('feedback');
 
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications';
+    // Where publishing needs an API key, open the page as /?api-key=<key>; it is handed to the socket.
+    const apiKey = new URLSearchParams(location.search).get('api-key');
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications'
+        + (apiKey ? '?api-key=' + encodeURIComponent(apiKey) : '');
     let socket = null;
     let backoff = BACKOFF_MIN_MS;
 

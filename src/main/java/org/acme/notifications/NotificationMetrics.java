@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.OpenConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,6 +14,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /** Every metric of the service, in one place; Prometheus names in the comments. */
+@Startup // so that every meter is there from the first scrape on
 @ApplicationScoped
 public class NotificationMetrics {
 

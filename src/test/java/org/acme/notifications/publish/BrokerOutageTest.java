@@ -42,11 +42,14 @@ class BrokerOutageTest {
     URI baseUri;
 
     @Test
-    void publishingAnswers503WhileKafkaIsDownAndResumesByItself() {
+    void publishingAnswers503AndReadinessIsDownWhileKafkaIsDownAndBothRecoverByThemselves() {
         try (SocketClient client = SocketClient.connect(baseUri)) {
             Pipeline.awaitReady(client);
 
             broker.stop();
+            await("readiness to report Kafka down").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN")));
+            given().get("/q/health/live").then().statusCode(200);
 
             given().contentType(ContentType.JSON).body("{\"message\":\"while Kafka is down\"}")
                     .post("/api/notifications")
@@ -62,6 +65,8 @@ class BrokerOutageTest {
             assertThat(client.isOpen(), is(true));
 
             broker.start();
+            await("readiness to recover by itself").atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
 
             String message = "after the outage " + UUID.randomUUID();
             await("publishing to work again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))

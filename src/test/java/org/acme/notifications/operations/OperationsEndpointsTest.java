@@ -1,0 +1,130 @@
+package org.acme.notifications.operations;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.acme.notifications.delivery.Pipeline;
+import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
+
+/** Health, metrics and API docs as an operator reads them. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class OperationsEndpointsTest {
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Test
+    void healthIsUpWithKafka() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        await().atMost(SocketClient.DELIVERY_TIMEOUT).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
+    }
+
+    @Test
+    void metricsCountWhatHappened() throws Exception {
+        try (SocketClient first = SocketClient.connect(baseUri); SocketClient second = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(first);
+            // One partition keeps order: once both sockets have this, every earlier probe was counted.
+            String barrier = "barrier " + UUID.randomUUID();
+            publishOverRest(barrier);
+            first.awaitNotification(barrier);
+            second.awaitNotification(barrier);
+            Map<String, Double> before = metrics();
+            String last = "last " + UUID.randomUUID();
+
+            publishOverRest("rest 1");
+            publishOverRest("rest 2");
+            publishOverRest("rest 3");
+            first.send("{\"message\":\"socket 1\"}");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                producer.send(new ProducerRecord<>("notifications", "{\"no\": \"message\"}")).get();
+                producer.send(new ProducerRecord<>("notifications", last)).get();
+            }
+            for (SocketClient client : new SocketClient[] {first, second}) {
+                for (String message : new String[] {"rest 1", "rest 2", "rest 3", "socket 1", last}) {
+                    client.awaitNotification(message);
+                }
+            }
+
+            await().atMost(SocketClient.DELIVERY_TIMEOUT).untilAsserted(() -> {
+                Map<String, Double> after = metrics();
+                assertThat(delta(before, after, "notifications_published_total{source=\"rest\"}"), equalTo(3.0));
+                assertThat(delta(before, after, "notifications_published_total{source=\"socket\"}"), equalTo(1.0));
+                assertThat(delta(before, after, "notifications_published_total{source=\"kafka\"}"), equalTo(1.0));
+                assertThat(delta(before, after, "notifications_dead_lettered_total"), equalTo(1.0));
+                // 5 notifications to 2 sockets
+                assertThat(delta(before, after, "notifications_delivered_total"), equalTo(10.0));
+                assertThat(delta(before, after, "notifications_delivery_latency_seconds_count"), equalTo(5.0));
+                assertThat(after.get("notifications_connections"), equalTo(2.0));
+            });
+            String text = given().get("/q/metrics").asString();
+            assertThat(text, containsString("notifications_delivery_latency_seconds_bucket"));
+            assertThat(text, containsString("kafka_consumer_fetch_manager_records_lag"));
+        }
+    }
+
+    @Test
+    void openApiDescribesThePublishEndpoint() {
+        given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200)
+                .body("paths.'/api/notifications'.post.responses.keySet()", hasItems("202", "400", "401", "413", "415", "503"))
+                .body("paths.'/api/notifications'.post.requestBody.content.'application/json'.schema", notNullValue())
+                .body("paths.'/api/notifications'.post.responses.'400'.content.'application/problem+json'.schema", notNullValue())
+                .body("components.schemas.NotificationRequest.required", hasItems("message"))
+                .body("components.schemas.Notification.properties.keySet()", hasItems("id", "message", "timestamp"))
+                .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"));
+    }
+
+    private static void publishOverRest(String message) {
+        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                .post("/api/notifications").then().statusCode(202);
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+(?:\\{[^}]*})?) ([0-9.eE+-]+)(?: .*)?$", Pattern.MULTILINE);
+
+    /** Prometheus samples of the service's own metrics (exemplars dropped), with the label sets trimmed to what the tests name. */
+    private static Map<String, Double> metrics() {
+        Map<String, Double> samples = new java.util.HashMap<>();
+        Matcher m = SAMPLE.matcher(given().get("/q/metrics").asString());
+        while (m.find()) {
+            if (m.group(1).startsWith("notifications_")) {
+                samples.put(m.group(1).replaceAll(",?reason=\"closed\"", ""), Double.parseDouble(m.group(2)));
+            }
+        }
+        return samples;
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        assertThat(name + " is exposed", after.get(name), notNullValue());
+        return after.get(name) - before.getOrDefault(name, 0.0);
+    }
+}

@@ -1,0 +1,109 @@
+package org.acme.notifications.tracing;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.acme.notifications.delivery.Pipeline;
+import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.startsWith;
+
+/** The trace of a POST goes on through the Kafka record's headers into the consumer and the broadcast. */
+@QuarkusTest
+@TestProfile(TracePropagationTest.WithCollector.class)
+@WithTestResource(KafkaBrokerResource.class)
+class TracePropagationTest {
+
+    /** An endpoint turns recording on; the spans go to {@link InMemorySpans}, not to this address. */
+    public static class WithCollector implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:4317",
+                    "quarkus.otel.bsp.schedule.delay", "100ms");
+        }
+    }
+
+    @Inject
+    InMemorySpanExporter spans;
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Test
+    void traceOfAPostReachesTheBroadcast() {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String traceId = UUID.randomUUID().toString().replace("-", "");
+            String message = "traced " + UUID.randomUUID();
+
+            given().contentType(ContentType.JSON)
+                    .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                    .body("{\"message\":\"" + message + "\"}")
+                    .post("/api/notifications")
+                    .then().statusCode(202);
+            client.awaitNotification(message);
+
+            Header traceparent = recordCarrying(message).headers().lastHeader("traceparent");
+            assertThat(new String(traceparent.value(), StandardCharsets.UTF_8), startsWith("00-" + traceId + "-"));
+            await("spans of trace " + traceId).atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> {
+                List<SpanData> trace = spans.getFinishedSpanItems().stream()
+                        .filter(span -> span.getTraceId().equals(traceId)).toList();
+                return trace.stream().anyMatch(span -> span.getKind() == SpanKind.SERVER)
+                        && trace.stream().anyMatch(span -> span.getKind() == SpanKind.PRODUCER)
+                        && trace.stream().anyMatch(span -> span.getKind() == SpanKind.CONSUMER)
+                        && trace.stream().anyMatch(span -> span.getName().equals("broadcast"));
+            });
+        }
+    }
+
+    private ConsumerRecord<String, String> recordCarrying(String message) {
+        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "trace-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.subscribe(List.of("notifications"));
+            await("the record on the topic").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return find(seen, message).isPresent();
+            });
+        }
+        return find(seen, message).orElseThrow();
+    }
+
+    private static Optional<ConsumerRecord<String, String>> find(List<ConsumerRecord<String, String>> records, String message) {
+        return records.stream().filter(r -> r.value().contains(message)).findFirst();
+    }
+}
