@@ -4,52 +4,123 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.websockets.next.BasicWebSocketConnector;
-import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketClientConnection;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import static org.awaitility.Awaitility.await;
 
-/** A real WebSocket client of {@code /ws/notifications} (the websockets-next client) that records every frame. */
+/**
+ * A real WebSocket client of {@code /ws/notifications} that records every frame: the websockets-next
+ * client in {@code @QuarkusTest}s, the JDK's own client where no Quarkus runs in the test JVM
+ * ({@code @QuarkusIntegrationTest}).
+ */
 public final class SocketClient implements AutoCloseable {
 
     public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(15);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
-    private final AtomicReference<CloseReason> closeReason = new AtomicReference<>();
-    private final WebSocketClientConnection connection;
+    /** What the two client libraries have in common. */
+    private interface Connection {
+        void send(String text);
 
-    private SocketClient(URI baseUri, String apiKey) {
-        BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(baseUri)
-                .path("/ws/notifications")
-                .onTextMessage((c, text) -> frames.add(parse(text)))
-                .onClose((c, reason) -> closeReason.set(reason));
-        if (apiKey != null) {
-            connector.addHeader("Authorization", "Bearer " + apiKey);
-        }
-        connection = connector.connectAndAwait();
+        boolean isOpen();
+
+        void close();
+    }
+
+    private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final Connection connection;
+
+    private SocketClient(Function<Consumer<String>, Connection> connector) {
+        this.connection = connector.apply(text -> frames.add(parse(text)));
     }
 
     public static SocketClient connect(URI baseUri) {
-        return new SocketClient(baseUri, null);
+        return connect(baseUri, null);
     }
 
-    /** Connects with {@code Authorization: Bearer <apiKey>}. */
+    /** Connects with {@code Authorization: Bearer <apiKey>} (none when null), with the websockets-next client. */
     public static SocketClient connect(URI baseUri, String apiKey) {
-        return new SocketClient(baseUri, apiKey);
+        return new SocketClient(onText -> {
+            BasicWebSocketConnector connector = BasicWebSocketConnector.create()
+                    .baseUri(baseUri)
+                    .path("/ws/notifications")
+                    .onTextMessage((c, text) -> onText.accept(text));
+            if (apiKey != null) {
+                connector.addHeader("Authorization", "Bearer " + apiKey);
+            }
+            WebSocketClientConnection c = connector.connectAndAwait();
+            return new Connection() {
+                public void send(String text) {
+                    c.sendTextAndAwait(text);
+                }
+
+                public boolean isOpen() {
+                    return c.isOpen();
+                }
+
+                public void close() {
+                    if (c.isOpen()) {
+                        c.closeAndAwait();
+                    }
+                }
+            };
+        });
+    }
+
+    /** As {@link #connect(URI, String)}, with {@code java.net.http.WebSocket}. */
+    public static SocketClient connectWithJdkClient(URI baseUri, String apiKey) {
+        return new SocketClient(onText -> {
+            WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+            if (apiKey != null) {
+                builder.header("Authorization", "Bearer " + apiKey);
+            }
+            WebSocket socket = builder.buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws"))
+                    .resolve("/ws/notifications"), new WebSocket.Listener() {
+                private final StringBuilder partial = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    partial.append(data);
+                    if (last) {
+                        onText.accept(partial.toString());
+                        partial.setLength(0);
+                    }
+                    webSocket.request(1);
+                    return null;
+                }
+            }).join();
+            return new Connection() {
+                public void send(String text) {
+                    socket.sendText(text, true).join();
+                }
+
+                public boolean isOpen() {
+                    return !socket.isInputClosed() && !socket.isOutputClosed();
+                }
+
+                public void close() {
+                    if (!socket.isOutputClosed()) {
+                        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+                    }
+                }
+            };
+        });
     }
 
     public void send(String text) {
-        connection.sendTextAndAwait(text);
+        connection.send(text);
     }
 
     public boolean isOpen() {
@@ -77,9 +148,7 @@ public final class SocketClient implements AutoCloseable {
 
     @Override
     public void close() {
-        if (connection.isOpen()) {
-            connection.closeAndAwait();
-        }
+        connection.close();
     }
 
     private static JsonNode parse(String text) {

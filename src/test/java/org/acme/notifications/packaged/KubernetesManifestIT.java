@@ -1,0 +1,85 @@
+package org.acme.notifications.packaged;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/** The manifests a user applies, read offline with the fabric8 model (no API server can run here). */
+class KubernetesManifestIT {
+
+    private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+    @Test
+    void generatedDeploymentScalesOutWithAConsumerGroupPerPod() throws IOException {
+        List<HasMetadata> resources = read(Files.newInputStream(Path.of("kubernetes", "generated", "kubernetes.yml")));
+        Deployment deployment = only(resources, Deployment.class);
+        Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(deployment.getSpec().getReplicas(), greaterThanOrEqualTo(2));
+        assertThat(container.getPorts().get(0).getContainerPort(), equalTo(8080));
+        assertThat(container.getLivenessProbe().getHttpGet().getPath(), equalTo("/q/health/live"));
+        assertThat(container.getReadinessProbe().getHttpGet().getPath(), equalTo("/q/health/ready"));
+        assertThat(container.getStartupProbe().getHttpGet().getPath(), equalTo("/q/health/started"));
+        assertThat(container.getResources().getRequests().get("memory"), notNullValue());
+        assertThat(container.getResources().getLimits().get("memory"), notNullValue());
+
+        EnvVar instanceId = container.getEnv().stream().filter(e -> e.getName().equals("NOTIFICATIONS_INSTANCE_ID")).findFirst().orElseThrow();
+        assertThat(instanceId.getValueFrom().getFieldRef().getFieldPath(), equalTo("metadata.name"));
+        assertThat(container.getEnvFrom().stream().map(e -> e.getConfigMapRef() != null ? e.getConfigMapRef().getName() : e.getSecretRef().getName()).toList(),
+                hasItems("notifications-config", "notifications-secrets"));
+
+        Service service = only(resources, Service.class);
+        assertThat(service.getSpec().getPorts().get(0).getTargetPort().getIntVal(), equalTo(8080));
+    }
+
+    @Test
+    void kustomizationAddsKafkaTopicsAndADisruptionBudget() throws Exception {
+        Process kustomize;
+        try {
+            kustomize = new ProcessBuilder("kubectl", "kustomize", "kubernetes").redirectErrorStream(true).start();
+        } catch (IOException noKubectl) {
+            if (System.getenv("CI") != null) {
+                fail("kubectl is needed to render kubernetes/");
+            }
+            abort("kubectl is not installed");
+            return;
+        }
+        byte[] rendered = kustomize.getInputStream().readAllBytes();
+        assertThat(new String(rendered), kustomize.waitFor(), equalTo(0));
+        List<String> kinds = read(new ByteArrayInputStream(rendered)).stream().map(HasMetadata::getKind).toList();
+        assertThat(kinds, hasItems("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Kafka", "KafkaNodePool", "KafkaTopic"));
+        assertThat(kinds.stream().filter("KafkaTopic"::equals).count(), equalTo(2L));
+        assertTrue(new String(rendered).contains("topologySpreadConstraints"));
+    }
+
+    private static List<HasMetadata> read(InputStream yaml) {
+        Object parsed = YAML.unmarshal(yaml);
+        return parsed instanceof List<?> list ? list.stream().map(HasMetadata.class::cast).toList() : List.of((HasMetadata) parsed);
+    }
+
+    private static <T extends HasMetadata> T only(List<HasMetadata> resources, Class<T> type) {
+        List<T> matching = resources.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(type.getSimpleName() + " count", matching.size(), equalTo(1));
+        return matching.get(0);
+    }
+}

@@ -1,0 +1,110 @@
+package org.acme.notifications.packaged;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import org.acme.notifications.delivery.Pipeline;
+import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.kafka.InjectKafkaBroker;
+import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * The packaged artifact (the jar here; the native executable under -Dnative) in its production
+ * profile, on a real broker: socket, POST and a record from a plain Kafka producer.
+ */
+@QuarkusIntegrationTest
+@TestProfile(PackagedServiceIT.WithApiKey.class)
+@WithTestResource(KafkaBrokerResource.class)
+class PackagedServiceIT {
+
+    private static final String KEY = "integration-test-key";
+
+    public static class WithApiKey implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("notifications.api-keys", KEY);
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @InjectKafkaBroker
+    KafkaBrokerProcess broker;
+
+    @Test
+    void notificationsFromEveryWayInReachTheSockets() throws Exception {
+        try (SocketClient reader = SocketClient.connectWithJdkClient(baseUri, null);
+             SocketClient publisher = SocketClient.connectWithJdkClient(baseUri, KEY)) {
+            Pipeline.awaitReady(reader, KEY);
+
+            String overRest = "over REST " + UUID.randomUUID();
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
+                    .body("{\"message\":\"" + overRest + "\"}")
+                    .post("/api/notifications")
+                    .then().statusCode(202).body("message", equalTo(overRest));
+
+            String overSocket = "over the socket " + UUID.randomUUID();
+            publisher.send("{\"message\":\"" + overSocket + "\"}");
+
+            String overKafka = "over Kafka " + UUID.randomUUID();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                producer.send(new ProducerRecord<>("notifications", overKafka)).get();
+            }
+
+            for (String message : new String[] {overRest, overSocket, overKafka}) {
+                reader.awaitNotification(message);
+                publisher.awaitNotification(message);
+            }
+        }
+    }
+
+    /** Producers may compress; the consumer must decode every codec, natively too (snappy needs quarkus.kafka.snappy.enabled). */
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "snappy", "lz4", "zstd"})
+    void compressedRecordsAreDelivered(String codec) throws Exception {
+        try (SocketClient reader = SocketClient.connectWithJdkClient(baseUri, null)) {
+            Pipeline.awaitReady(reader, KEY);
+            String message = codec + " compressed " + UUID.randomUUID();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                producer.send(new ProducerRecord<>("notifications", message)).get();
+            }
+            reader.awaitNotification(message);
+        }
+    }
+
+    @Test
+    void productionRulesHold() {
+        given().contentType(ContentType.JSON).body("{\"message\":\"no key\"}")
+                .post("/api/notifications")
+                .then().statusCode(401).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY).body("{\"message\": 42}")
+                .post("/api/notifications")
+                .then().statusCode(400).contentType("application/problem+json");
+    }
+}
