@@ -17,8 +17,8 @@
 
     // Where publishing needs an API key, open the page as /?api-key=<key>; it is handed to the socket.
     const apiKey = new URLSearchParams(location.search).get('api-key');
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications'
-        + (apiKey ? '?api-key=' + encodeURIComponent(apiKey) : '');
+    // The last id seen survives drops and reloads of this tab: reconnecting with ?since=<id> replays what was missed.
+    const LAST_ID = 'notifications.lastId';
     let socket = null;
     let backoff = BACKOFF_MIN_MS;
 
@@ -27,17 +27,34 @@
         state.className = 'state ' + name;
     }
 
+    function socketUrl() {
+        const params = new URLSearchParams();
+        if (apiKey) {
+            params.set('api-key', apiKey);
+        }
+        const lastId = sessionStorage.getItem(LAST_ID);
+        if (lastId) {
+            params.set('since', lastId);
+        }
+        const query = params.toString();
+        return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications'
+            + (query ? '?' + query : '');
+    }
+
     function connect() {
-        socket = new WebSocket(url);
+        socket = new WebSocket(socketUrl());
         socket.onopen = function () {
             backoff = BACKOFF_MIN_MS;
             showState('live');
         };
         socket.onmessage = function (event) {
             const frame = JSON.parse(event.data);
-            if (frame.type === 'error') {
+            if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
+            } else if (frame.type === 'unknown-id') {
+                sessionStorage.removeItem(LAST_ID);
             } else if (typeof frame.message === 'string') {
+                sessionStorage.setItem(LAST_ID, frame.id);
                 show(frame);
             }
         };

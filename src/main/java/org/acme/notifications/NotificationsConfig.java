@@ -40,4 +40,21 @@ public interface NotificationsConfig {
     /** Whether opening a socket needs an API key. Reading is open by default. */
     @WithDefault("false")
     boolean subscribeRequiresKey();
+
+    /** How far back a reconnecting client can resume ({@code ?since=<id>}). */
+    History history();
+
+    interface History {
+        /** Most recent notifications kept in memory, loaded from Kafka at start-up. */
+        @WithDefault("10000")
+        int size();
+
+        /** Notifications older than this are not replayed. */
+        @WithDefault("24h")
+        Duration maxAge();
+
+        /** Longest wait at start-up for Kafka to hand over the history; the service starts without it after that. */
+        @WithDefault("15s")
+        Duration loadTimeout();
+    }
 }

@@ -64,7 +64,8 @@ public class NotificationConsumer {
         if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
             metrics.published(NotificationSource.KAFKA);
         }
-        broadcaster.broadcast(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()));
+        broadcaster.broadcast(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
+                record.getPartition(), record.getOffset());
         return Uni.createFrom().completionStage(record.ack());
     }
 }

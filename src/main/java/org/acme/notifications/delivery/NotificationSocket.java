@@ -1,6 +1,8 @@
 package org.acme.notifications.delivery;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -16,6 +18,8 @@ import org.acme.notifications.publish.NotificationPublisher;
 import org.acme.notifications.publish.PublishFailedException;
 import org.jboss.logging.Logger;
 
+import java.util.List;
+
 /**
  * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster};
  * a client may also publish by sending {@code {"message": "..."}}.
@@ -27,15 +31,26 @@ public class NotificationSocket {
 
     private final NotificationRequestParser parser;
     private final NotificationPublisher publisher;
+    private final NotificationBroadcaster broadcaster;
 
-    public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher) {
+    public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher,
+                              NotificationBroadcaster broadcaster) {
         this.parser = parser;
         this.publisher = publisher;
+        this.broadcaster = broadcaster;
     }
 
+    /**
+     * {@code ?since=<id>}: first replay what came after that notification, then go live. On the
+     * connection's own event loop, so that the replayed frames are written in order.
+     */
     @OnOpen
+    @NonBlocking
     void onOpen(WebSocketConnection connection) {
-        LOG.debugf("Socket %s opened", connection.id());
+        String query = connection.handshakeRequest().query();
+        List<String> since = query == null ? null : new QueryStringDecoder(query, false).parameters().get("since");
+        LOG.debugf("Socket %s opened%s", connection.id(), since == null ? "" : " resuming after " + since.get(0));
+        broadcaster.join(connection, since == null ? null : since.get(0));
     }
 
     @OnClose

@@ -26,17 +26,26 @@ public class PartitionPositions implements KafkaConsumerRebalanceListener {
     static final String NAME = "notifications-positions";
 
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
+    private final HistoryLoader history;
+
+    public PartitionPositions(HistoryLoader history) {
+        this.history = history;
+    }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         for (TopicPartition partition : partitions) {
             Long known = next.get(partition.partition());
             if (known == null) {
-                // First assignment: start where auto.offset.reset (latest) puts us, and remember it.
-                next.put(partition.partition(), consumer.position(partition));
-            } else {
-                consumer.seek(partition, known);
+                // First assignment: start where the history read at start-up stopped or, without one,
+                // where auto.offset.reset (latest) puts us; and remember it.
+                known = history.loadedUpTo().get(partition.partition());
+                if (known == null) {
+                    known = consumer.position(partition);
+                }
+                next.put(partition.partition(), known);
             }
+            consumer.seek(partition, known);
         }
     }
 

@@ -56,6 +56,8 @@ public final class SocketClient implements AutoCloseable {
             BasicWebSocketConnector connector = BasicWebSocketConnector.create()
                     .baseUri(baseUri)
                     .path("/ws/notifications")
+                    // On the event loop: frames are recorded in the order they arrive (a worker pool would reorder them).
+                    .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
                     .onTextMessage((c, text) -> onText.accept(text));
             if (apiKey != null) {
                 connector.addHeader("Authorization", "Bearer " + apiKey);

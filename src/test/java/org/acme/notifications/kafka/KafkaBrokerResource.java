@@ -2,6 +2,11 @@ package org.acme.notifications.kafka;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
@@ -13,12 +18,31 @@ import java.util.UUID;
  */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
 
+    /** Init arg: this many plain-text records "history 0", "history 1", ... are on the topic before the service starts. */
+    public static final String PRELOAD = "preload";
+
     private KafkaBrokerProcess broker;
+    private int preload;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        preload = Integer.parseInt(initArgs.getOrDefault(PRELOAD, "0"));
+    }
 
     @Override
     public Map<String, String> start() {
         broker = new KafkaBrokerProcess(Path.of("target", "kafka-test", UUID.randomUUID().toString()).toAbsolutePath());
         broker.start();
+        if (preload > 0) {
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                for (int i = 0; i < preload; i++) {
+                    producer.send(new ProducerRecord<>("notifications", "history " + i));
+                }
+            }
+        }
         return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
     }
 

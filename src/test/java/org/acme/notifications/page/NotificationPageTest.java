@@ -5,6 +5,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
+import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -112,6 +114,28 @@ class NotificationPageTest {
                 assertThat(driver.findElements(By.cssSelector("#notifications img")), empty());
                 assertThrows(NoAlertPresentException.class, () -> driver.switchTo().alert());
             }
+        }
+    }
+
+    @Test
+    void aReloadedPageGetsWhatItMissed() {
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            openLiveTab();
+            String seen = "seen before leaving " + UUID.randomUUID();
+            send(seen);
+            awaitShown(seen);
+
+            driver.get("about:blank");
+            String missed = "missed while away " + UUID.randomUUID();
+            given().contentType(ContentType.JSON).body("{\"message\":\"" + missed + "\"}")
+                    .post("/api/notifications").then().statusCode(202);
+            observer.awaitNotification(missed);
+            openLiveTab();
+
+            awaitShown(missed);
+            assertThat(driver.findElements(By.cssSelector("#notifications .message")).stream()
+                    .map(WebElement::getText).filter(seen::equals).count(), equalTo(0L));
         }
     }
 

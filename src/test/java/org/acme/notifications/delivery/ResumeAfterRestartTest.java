@@ -1,0 +1,61 @@
+package org.acme.notifications.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * The topic already holds 6 notifications when this instance starts, as after a restart or on a new
+ * replica: the history comes from Kafka. It keeps only the 3 newest.
+ */
+@QuarkusTest
+@TestProfile(ResumeAfterRestartTest.SmallHistory.class)
+@WithTestResource(value = KafkaBrokerResource.class, initArgs = @ResourceArg(name = KafkaBrokerResource.PRELOAD, value = "6"))
+class ResumeAfterRestartTest {
+
+    public static class SmallHistory implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("notifications.history.size", "3");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @Test
+    void resumeFromAnIdWrittenBeforeThisInstanceStarted() {
+        try (SocketClient client = SocketClient.connect(URI.create(baseUri + "?since=0-3"))) {
+            client.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
+            assertThat(ResumeTest.messages(client), equalTo(List.of("history 4", "history 5")));
+            assertThat(ResumeTest.types(client), equalTo(List.of("resumed")));
+        }
+    }
+
+    @Test
+    void resumeFromBeyondTheHistoryIsToldOfTheGap() {
+        try (SocketClient client = SocketClient.connect(URI.create(baseUri + "?since=0-0"))) {
+            client.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
+            JsonNode gap = client.frames().get(0);
+            assertThat(gap.get("type").asText(), equalTo("history-gap"));
+            assertThat(gap.get("oldest").asText(), equalTo("0-3"));
+            assertThat(ResumeTest.messages(client), equalTo(List.of("history 3", "history 4", "history 5")));
+
+            ResumeTest.publish("live after the history");
+            client.awaitNotification("live after the history");
+        }
+    }
+}

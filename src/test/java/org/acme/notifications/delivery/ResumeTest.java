@@ -1,0 +1,120 @@
+package org.acme.notifications.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+/** A client reconnecting with ?since=<id> gets what it missed, in order, once, then the live stream. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class ResumeTest {
+
+    @TestHTTPResource("/")
+    URI baseUri;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Test
+    void resumeReplaysWhatWasMissedThenGoesLive() {
+        try (SocketClient first = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(first);
+            String run = UUID.randomUUID().toString();
+            List<String> sent = IntStream.range(0, 5).mapToObj(i -> "missed " + i + " " + run).toList();
+            sent.forEach(ResumeTest::publish);
+            String since = first.awaitNotification(sent.get(1)).get("id").asText();
+            first.awaitNotification(sent.get(4));
+
+            try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
+                JsonNode control = resumed.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
+                assertThat(control.get("replayed").asInt(), equalTo(3));
+                String live = "live " + run;
+                publish(live);
+                resumed.awaitNotification(live);
+
+                assertThat(messages(resumed), equalTo(List.of(sent.get(2), sent.get(3), sent.get(4), live)));
+                assertThat(types(resumed), equalTo(List.of("resumed")));
+            }
+        }
+    }
+
+    @Test
+    void noGapAndNoDuplicateAtTheSeamWhileNotificationsFlow() throws Exception {
+        try (SocketClient first = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(first);
+            String run = UUID.randomUUID().toString();
+            publish("start " + run);
+            String since = first.awaitNotification("start " + run).get("id").asText();
+            List<String> sent = IntStream.range(0, 200).mapToObj(i -> "flow " + i + " " + run).toList();
+
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                for (int i = 0; i < 100; i++) {
+                    producer.send(new ProducerRecord<>("notifications", sent.get(i)));
+                }
+                producer.flush();
+                // Join while the first half is being delivered and the second half is being written.
+                try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
+                    for (int i = 100; i < 200; i++) {
+                        producer.send(new ProducerRecord<>("notifications", sent.get(i)));
+                    }
+                    producer.flush();
+                    resumed.awaitNotification(sent.get(199));
+                    assertThat(messages(resumed), equalTo(sent));
+                }
+            }
+        }
+    }
+
+    @Test
+    void anIdThatIsNotFromThisStreamIsSaidSoAndTheStreamContinues() {
+        try (SocketClient first = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(first);
+            for (String since : new String[] {"garbage", "0-999999999", "7-1"}) {
+                try (SocketClient client = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
+                    JsonNode control = client.awaitFrame("an unknown-id frame", f -> f.path("type").asText().equals("unknown-id"));
+                    assertThat(control.get("since").asText(), equalTo(since));
+                    assertThat(control.has("message"), is(false));
+                    String live = "after an unknown id " + UUID.randomUUID();
+                    publish(live);
+                    client.awaitNotification(live);
+                }
+            }
+        }
+    }
+
+    static void publish(String message) {
+        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                .post("/api/notifications").then().statusCode(202);
+    }
+
+    static List<String> messages(SocketClient client) {
+        return client.frames().stream().filter(f -> f.has("message")).map(f -> f.get("message").asText()).toList();
+    }
+
+    static List<String> types(SocketClient client) {
+        return client.frames().stream().filter(f -> f.has("type")).map(f -> f.get("type").asText()).toList();
+    }
+}
