@@ -1,5 +1,6 @@
 package org.acme.notifications.delivery;
 
+import org.acme.notifications.kafka.KafkaClients;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -7,15 +8,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
@@ -67,18 +64,15 @@ class ResumeTest {
             String since = first.awaitNotification("start " + run).get("id").asText();
             List<String> sent = IntStream.range(0, 200).mapToObj(i -> "flow " + i + " " + run).toList();
 
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
                 for (int i = 0; i < 100; i++) {
-                    producer.send(new ProducerRecord<>("notifications", sent.get(i)));
+                    producer.send(KafkaClients.textRecord(sent.get(i)));
                 }
                 producer.flush();
                 // Join while the first half is being delivered and the second half is being written.
                 try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
                     for (int i = 100; i < 200; i++) {
-                        producer.send(new ProducerRecord<>("notifications", sent.get(i)));
+                        producer.send(KafkaClients.textRecord(sent.get(i)));
                     }
                     producer.flush();
                     resumed.awaitNotification(sent.get(199));

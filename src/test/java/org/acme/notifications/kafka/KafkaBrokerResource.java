@@ -3,9 +3,6 @@ package org.acme.notifications.kafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -34,12 +31,9 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         broker = new KafkaBrokerProcess(Path.of("target", "kafka-test", UUID.randomUUID().toString()).toAbsolutePath());
         broker.start();
         if (preload > 0) {
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers())) {
                 for (int i = 0; i < preload; i++) {
-                    producer.send(new ProducerRecord<>("notifications", "history " + i));
+                    producer.send(KafkaClients.textRecord("history " + i));
                 }
             }
         }

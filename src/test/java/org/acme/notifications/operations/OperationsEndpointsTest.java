@@ -1,5 +1,6 @@
 package org.acme.notifications.operations;
 
+import org.acme.notifications.kafka.KafkaClients;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -8,9 +9,6 @@ import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -62,12 +60,9 @@ class OperationsEndpointsTest {
             publishOverRest("rest 2");
             publishOverRest("rest 3");
             first.send("{\"message\":\"socket 1\"}");
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-                producer.send(new ProducerRecord<>("notifications", "{\"no\": \"message\"}")).get();
-                producer.send(new ProducerRecord<>("notifications", last)).get();
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
+                producer.send(KafkaClients.textRecord("{\"no\": \"message\"}")).get();
+                producer.send(KafkaClients.textRecord(last)).get();
             }
             for (SocketClient client : new SocketClient[] {first, second}) {
                 for (String message : new String[] {"rest 1", "rest 2", "rest 3", "socket 1", last}) {

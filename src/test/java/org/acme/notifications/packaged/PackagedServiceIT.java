@@ -11,10 +11,9 @@ import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.kafka.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,11 +65,8 @@ class PackagedServiceIT {
             publisher.send("{\"message\":\"" + overSocket + "\"}");
 
             String overKafka = "over Kafka " + UUID.randomUUID();
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-                producer.send(new ProducerRecord<>("notifications", overKafka)).get();
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers())) {
+                producer.send(KafkaClients.textRecord(overKafka)).get();
             }
 
             for (String message : new String[] {overRest, overSocket, overKafka}) {
@@ -87,12 +83,9 @@ class PackagedServiceIT {
         try (SocketClient reader = SocketClient.connectWithJdkClient(baseUri, null)) {
             Pipeline.awaitReady(reader, KEY);
             String message = codec + " compressed " + UUID.randomUUID();
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-                producer.send(new ProducerRecord<>("notifications", message)).get();
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers(),
+                    Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec))) {
+                producer.send(KafkaClients.textRecord(message)).get();
             }
             reader.awaitNotification(message);
         }

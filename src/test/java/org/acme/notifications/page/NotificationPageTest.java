@@ -82,14 +82,12 @@ class NotificationPageTest {
     void sendingInOneTabShowsInBoth() {
         try (SocketClient observer = SocketClient.connect(page)) {
             Pipeline.awaitReady(observer);
-            String first = openLiveTab();
-            driver.switchTo().newWindow(WindowType.TAB);
-            String second = openLiveTab();
+            List<String> tabs = openTwoLiveTabs();
 
             String message = "Hello from tab two " + UUID.randomUUID();
             send(message);
 
-            for (String tab : List.of(first, second)) {
+            for (String tab : tabs) {
                 driver.switchTo().window(tab);
                 awaitShown(message);
             }
@@ -100,14 +98,12 @@ class NotificationPageTest {
     void markupInAMessageIsShownAsTextAndRunsNothing() {
         try (SocketClient observer = SocketClient.connect(page)) {
             Pipeline.awaitReady(observer);
-            String first = openLiveTab();
-            driver.switchTo().newWindow(WindowType.TAB);
-            String second = openLiveTab();
+            List<String> tabs = openTwoLiveTabs();
             String attack = "<img src=x onerror=alert(1)> " + UUID.randomUUID();
 
             send(attack);
 
-            for (String tab : List.of(first, second)) {
+            for (String tab : tabs) {
                 driver.switchTo().window(tab);
                 WebElement shown = awaitShown(attack);
                 assertThat(shown.getText(), equalTo(attack));
@@ -137,6 +133,12 @@ class NotificationPageTest {
             assertThat(driver.findElements(By.cssSelector("#notifications .message")).stream()
                     .map(WebElement::getText).filter(seen::equals).count(), equalTo(0L));
         }
+    }
+
+    private List<String> openTwoLiveTabs() {
+        String first = openLiveTab();
+        driver.switchTo().newWindow(WindowType.TAB);
+        return List.of(first, openLiveTab());
     }
 
     private String openLiveTab() {

@@ -1,5 +1,6 @@
 package org.acme.notifications.tracing;
 
+import org.acme.notifications.kafka.KafkaClients;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -13,21 +14,15 @@ import jakarta.inject.Inject;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -86,24 +81,8 @@ class TracePropagationTest {
         }
     }
 
-    private ConsumerRecord<String, String> recordCarrying(String message) {
-        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "trace-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
-            consumer.subscribe(List.of("notifications"));
-            await("the record on the topic").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-                return find(seen, message).isPresent();
-            });
-        }
-        return find(seen, message).orElseThrow();
-    }
-
-    private static Optional<ConsumerRecord<String, String>> find(List<ConsumerRecord<String, String>> records, String message) {
-        return records.stream().filter(r -> r.value().contains(message)).findFirst();
+    private ConsumerRecord<String, byte[]> recordCarrying(String message) {
+        return KafkaClients.awaitRecord(bootstrapServers, "notifications",
+                record -> record.value() != null && new String(record.value(), StandardCharsets.UTF_8).contains(message));
     }
 }
