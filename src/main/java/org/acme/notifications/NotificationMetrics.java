@@ -21,6 +21,8 @@ public class NotificationMetrics {
     private final Map<NotificationSource, Counter> published = new EnumMap<>(NotificationSource.class);
     private final Counter delivered;
     private final Counter droppedClosed;
+    private final Counter droppedSlow;
+    private final Counter slowDisconnects;
     private final Counter deadLettered;
     private final Timer latency;
 
@@ -40,6 +42,15 @@ public class NotificationMetrics {
         droppedClosed = Counter.builder("notifications.dropped")
                 .description("Notification frames not delivered to a socket")
                 .tag("reason", "closed")
+                .register(registry);
+        // notifications_dropped_total{reason="slow"}
+        droppedSlow = Counter.builder("notifications.dropped")
+                .description("Notification frames not delivered to a socket")
+                .tag("reason", "slow")
+                .register(registry);
+        // notifications_slow_disconnects_total
+        slowDisconnects = Counter.builder("notifications.slow.disconnects")
+                .description("Sockets closed (4008) because they read too slowly")
                 .register(registry);
         // notifications_dead_lettered_total
         deadLettered = Counter.builder("notifications.dead.lettered")
@@ -69,6 +80,14 @@ public class NotificationMetrics {
 
     public void droppedClosed() {
         droppedClosed.increment();
+    }
+
+    public void droppedSlow() {
+        droppedSlow.increment();
+    }
+
+    public void slowDisconnect() {
+        slowDisconnects.increment();
     }
 
     public void deadLettered() {

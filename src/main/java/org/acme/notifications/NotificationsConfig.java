@@ -41,6 +41,22 @@ public interface NotificationsConfig {
     @WithDefault("false")
     boolean subscribeRequiresKey();
 
+    /** Limits of the socket endpoint. */
+    Socket socket();
+
+    interface Socket {
+        /** Open sockets this instance accepts; past it the upgrade is answered 503. */
+        @WithDefault("20000")
+        int maxConnections();
+
+        /** Frames waiting to be written to one socket; past it the socket is closed with 4008 (too slow). */
+        @WithDefault("1000")
+        int maxPendingFrames();
+
+        /** Origins allowed besides the service's own ({@code https://example.com}); other sites' pages get 403. */
+        Optional<List<String>> allowedOrigins();
+    }
+
     /** How far back a reconnecting client can resume ({@code ?since=<id>}). */
     History history();
 

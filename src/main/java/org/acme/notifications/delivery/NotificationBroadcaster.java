@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OpenConnections;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -13,6 +14,8 @@ import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
+
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends each notification to every open socket of this instance, and keeps the recent ones so that
@@ -25,11 +28,15 @@ public class NotificationBroadcaster {
 
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
     private static final UserData.TypedKey<Boolean> LIVE = UserData.TypedKey.forBoolean("live");
+    private static final UserData.TypedKey<AtomicInteger> PENDING = new UserData.TypedKey<>("pending-frames");
+    /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
+    public static final int TOO_SLOW = 4008;
 
     private final OpenConnections connections;
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
     private final RecentNotifications recent;
+    private final int maxPendingFrames;
 
     public NotificationBroadcaster(OpenConnections connections, ObjectMapper mapper, NotificationMetrics metrics,
                                    NotificationsConfig config) {
@@ -37,6 +44,7 @@ public class NotificationBroadcaster {
         this.mapper = mapper;
         this.metrics = metrics;
         this.recent = new RecentNotifications(config.history().size(), config.history().maxAge());
+        this.maxPendingFrames = config.socket().maxPendingFrames();
     }
 
     /** Encodes once and writes to each live connection without waiting for any of them. */
@@ -69,6 +77,7 @@ public class NotificationBroadcaster {
      * that id (preceded by a control frame if some were no longer kept), then it is live.
      */
     public synchronized void join(WebSocketConnection connection, String since) {
+        connection.userData().put(PENDING, new AtomicInteger());
         if (since != null) {
             replay(connection, since);
         }
@@ -84,7 +93,9 @@ public class NotificationBroadcaster {
         if (!replay.complete()) {
             sendControl(connection, ControlFrame.historyGap(since, replay.oldestId()));
         }
-        replay.frames().forEach(frame -> send(connection, frame));
+        // A replay may be longer than the pending-frames limit; the limit applies from the live stream on.
+        AtomicInteger pending = connection.userData().get(PENDING);
+        replay.frames().forEach(frame -> write(connection, frame, pending));
         sendControl(connection, ControlFrame.resumed(since, replay.frames().size()));
     }
 
@@ -97,10 +108,35 @@ public class NotificationBroadcaster {
         }
     }
 
+    /**
+     * Writes without waiting, but counts the writes not yet done: a socket that stops reading is
+     * closed rather than left to pile up frames in memory and slow everyone else.
+     */
     private void send(WebSocketConnection connection, String frame) {
+        AtomicInteger pending = connection.userData().get(PENDING);
+        if (pending.get() >= maxPendingFrames) {
+            metrics.droppedSlow();
+            if (!connection.isClosed() && connection.userData().remove(LIVE) != null) {
+                metrics.slowDisconnect();
+                LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
+                connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
+                        ignored -> {
+                        }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+            }
+            return;
+        }
+        write(connection, frame, pending);
+    }
+
+    private void write(WebSocketConnection connection, String frame, AtomicInteger pending) {
+        pending.incrementAndGet();
         connection.sendText(frame).subscribe().with(
-                ignored -> metrics.delivered(),
+                ignored -> {
+                    pending.decrementAndGet();
+                    metrics.delivered();
+                },
                 failure -> {
+                    pending.decrementAndGet();
                     metrics.droppedClosed();
                     LOG.debugf("Could not write to connection %s: %s", connection.id(), failure.getMessage());
                 });

@@ -5,6 +5,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -76,6 +77,20 @@ public class NotificationSocket {
                     LOG.warnf("Refused a notification from socket %s: %s", connection.id(), e.getMessage());
                     return connection.sendText(new ErrorFrame("kafka-unavailable", 503, PublishFailedException.DETAIL));
                 });
+    }
+
+    /**
+     * Vert.x refuses a frame over quarkus.websockets-next.server.max-message-size with an
+     * IllegalStateException and no close; the client is owed a 1009 (message too big).
+     */
+    @OnError
+    Uni<Void> onError(IllegalStateException failure, WebSocketConnection connection) {
+        if (failure.getMessage() != null && failure.getMessage().contains("max message size")) {
+            LOG.debugf("Socket %s sent a frame over the size limit", connection.id());
+            return connection.close(new CloseReason(1009, "frame too large"));
+        }
+        LOG.warnf(failure, "Socket %s failed", connection.id());
+        return connection.close(new CloseReason(1011, "unexpected error"));
     }
 
     /** Tells a client what went wrong with a frame it sent; control frames carry a {@code type} and never a {@code message}. */
