@@ -53,6 +53,14 @@ public interface NotificationsConfig {
         @WithDefault("1000")
         int maxPendingFrames();
 
+        /** Notifications one socket may publish per second, on average. */
+        @WithDefault("10")
+        double publishRate();
+
+        /** Notifications one socket may publish at once before the rate applies. */
+        @WithDefault("20")
+        int publishBurst();
+
         /** Origins allowed besides the service's own ({@code https://example.com}); other sites' pages get 403. */
         Optional<List<String>> allowedOrigins();
     }

@@ -8,12 +8,14 @@ import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationSource;
+import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.access.SocketAccessCheck;
 import org.acme.notifications.publish.NotificationPublisher;
 import org.acme.notifications.publish.PublishFailedException;
@@ -29,16 +31,19 @@ import java.util.List;
 public class NotificationSocket {
 
     private static final Logger LOG = Logger.getLogger(NotificationSocket.class);
+    private static final UserData.TypedKey<TokenBucket> PUBLISH_RATE = new UserData.TypedKey<>("publish-rate");
 
     private final NotificationRequestParser parser;
     private final NotificationPublisher publisher;
     private final NotificationBroadcaster broadcaster;
+    private final NotificationsConfig.Socket limits;
 
     public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher,
-                              NotificationBroadcaster broadcaster) {
+                              NotificationBroadcaster broadcaster, NotificationsConfig config) {
         this.parser = parser;
         this.publisher = publisher;
         this.broadcaster = broadcaster;
+        this.limits = config.socket();
     }
 
     /**
@@ -51,6 +56,7 @@ public class NotificationSocket {
         String query = connection.handshakeRequest().query();
         List<String> since = query == null ? null : new QueryStringDecoder(query, false).parameters().get("since");
         LOG.debugf("Socket %s opened%s", connection.id(), since == null ? "" : " resuming after " + since.get(0));
+        connection.userData().put(PUBLISH_RATE, new TokenBucket(limits.publishRate(), limits.publishBurst()));
         broadcaster.join(connection, since == null ? null : since.get(0));
     }
 
@@ -65,6 +71,10 @@ public class NotificationSocket {
         if (!SocketAccessCheck.mayPublish(connection)) {
             return connection.sendText(new ErrorFrame("unauthorized", 401,
                     "This socket may not publish: connect with 'Authorization: Bearer <key>' or ?api-key=<key>"));
+        }
+        if (!connection.userData().get(PUBLISH_RATE).tryTake()) {
+            return connection.sendText(new ErrorFrame("rate-limited", 429,
+                    "More than " + limits.publishRate() + " notifications per second from this socket; this one was not published"));
         }
         return Uni.createFrom().item(() -> parser.fromJson(frame))
                 .chain(request -> publisher.publish(request, NotificationSource.SOCKET))

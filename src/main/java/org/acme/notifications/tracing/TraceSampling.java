@@ -1,13 +1,16 @@
 package org.acme.notifications.tracing;
 
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.SmallRyeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Trace context always travels (an incoming {@code traceparent} goes on into the Kafka record's
@@ -21,9 +24,13 @@ public class TraceSampling {
 
     @Produces
     @Singleton
-    Sampler sampler(@ConfigProperty(name = "quarkus.otel.exporter.otlp.endpoint") Optional<String> endpoint,
-                    @ConfigProperty(name = "quarkus.otel.exporter.otlp.traces.endpoint") Optional<String> tracesEndpoint) {
-        Optional<String> configured = tracesEndpoint.or(() -> endpoint).filter(url -> !url.isBlank());
+    Sampler sampler(Config config) {
+        // Quarkus gives the endpoints a default (localhost:4317); only a value someone set counts.
+        Optional<String> configured = Stream.of("quarkus.otel.exporter.otlp.traces.endpoint", "quarkus.otel.exporter.otlp.endpoint")
+                .map(name -> config.unwrap(SmallRyeConfig.class).getConfigValue(name))
+                .filter(value -> value.getValue() != null && !value.getValue().isBlank() && value.getSourceOrdinal() > 0)
+                .map(ConfigValue::getValue)
+                .findFirst();
         configured.ifPresent(url -> LOG.infof("Exporting traces to %s", url));
         return configured.isPresent() ? Sampler.parentBased(Sampler.alwaysOn()) : Sampler.alwaysOff();
     }

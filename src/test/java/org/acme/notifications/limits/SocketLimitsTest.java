@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,10 @@ class SocketLimitsTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "notifications.socket.max-connections", "4",
-                    "notifications.socket.max-pending-frames", "50",
-                    "notifications.socket.allowed-origins", "https://dashboard.example.com");
+                    "notifications.socket.max-pending-frames", "300",
+                    "notifications.socket.allowed-origins", "https://dashboard.example.com",
+                    "notifications.socket.publish-rate", "1",
+                    "notifications.socket.publish-burst", "5");
         }
     }
 
@@ -79,19 +82,38 @@ class SocketLimitsTest {
             String big = "x".repeat(4000);
             List<String> sent = new ArrayList<>();
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
-                for (int i = 0; i < 3000; i++) {
+                // ~20 MB: more than the loopback socket buffers of the stalled client hold.
+                for (int i = 0; i < 5000; i++) {
                     String message = i + " " + run + " " + big;
                     sent.add(message);
                     producer.send(KafkaClients.textRecord(message));
                 }
             }
 
-            healthy.awaitNotification(sent.get(sent.size() - 1));
-            assertThat(healthy.frames().stream().filter(f -> f.path("message").asText().contains(run)).count(), equalTo(3000L));
+            await("all 5000 at the healthy socket").atMost(Duration.ofSeconds(90))
+                    .until(() -> healthy.notification(sent.get(sent.size() - 1)).isPresent());
+            assertThat(healthy.frames().stream().filter(f -> f.path("message").asText().contains(run)).count(), equalTo(5000L));
+            assertThat(healthy.isOpen(), is(true));
             await("the stalled socket to be closed").atMost(SocketClient.DELIVERY_TIMEOUT)
                     .until(() -> metric("notifications_slow_disconnects_total") > slowBefore);
             assertThat(metric("notifications_dropped_total{reason=\"slow\"}") > 0, is(true));
             stalled.abort();
+        }
+    }
+
+    @Test
+    void aSocketPublishingTooFastIsToldSoAndTheRestIsPublished() {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String run = UUID.randomUUID().toString();
+            for (int i = 0; i < 10; i++) {
+                client.send("{\"message\":\"burst " + i + " " + run + "\"}");
+            }
+            await("5 published and 5 refused").atMost(SocketClient.DELIVERY_TIMEOUT).until(() ->
+                    client.frames().stream().filter(f -> f.path("code").asText().equals("rate-limited")).count() == 5
+                            && client.frames().stream().filter(f -> f.path("message").asText().endsWith(run)).count() == 5);
+            assertThat(client.frames().stream().filter(f -> f.path("code").asText().equals("rate-limited"))
+                    .allMatch(f -> f.get("status").asInt() == 429), is(true));
         }
     }
 

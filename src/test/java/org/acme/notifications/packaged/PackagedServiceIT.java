@@ -76,7 +76,7 @@ class PackagedServiceIT {
         }
     }
 
-    /** Producers may compress; the consumer must decode every codec, natively too (snappy needs quarkus.kafka.snappy.enabled). */
+    /** Producers may compress; the consumer must decode every codec, natively too (the native profile enables snappy). */
     @ParameterizedTest
     @ValueSource(strings = {"gzip", "snappy", "lz4", "zstd"})
     void compressedRecordsAreDelivered(String codec) throws Exception {
