@@ -5,8 +5,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The last notifications, encoded, in the order they were delivered: what a reconnecting client is
@@ -26,9 +28,9 @@ class RecentNotifications {
     private final Duration maxAge;
     // Per partition: the first offset from which every notification is still here. Offsets below it
     // were dropped (or never loaded), so a resume from before it has a gap.
-    private final java.util.Map<Integer, Long> coveredFrom = new java.util.HashMap<>();
+    private final Map<Integer, Long> coveredFrom = new HashMap<>();
     // Per partition: the offset after the newest record seen, to tell ids from the future (unknown).
-    private final java.util.Map<Integer, Long> next = new java.util.HashMap<>();
+    private final Map<Integer, Long> next = new HashMap<>();
 
     RecentNotifications(int maxSize, Duration maxAge) {
         this.maxSize = maxSize;
