@@ -6,56 +6,65 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.websockets.next.CloseReason;
-import io.quarkus.websockets.next.OpenConnections;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Sends each notification to every open socket of this instance, and keeps the recent ones so that
  * a socket that reconnects with {@code ?since=<id>} first gets what it missed. Broadcasting and
  * joining take the same lock: a joining socket gets each notification exactly once, either in its
  * replay or live, never both and never neither.
+ *
+ * <p>Sockets are grouped by the event loop that serves them, and a notification is handed to each
+ * loop once, which then writes it to its own sockets: a few tasks per notification instead of one per
+ * socket, and every write made on the socket's own thread, in order, without locks.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
 
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
-    private static final UserData.TypedKey<Boolean> LIVE = UserData.TypedKey.forBoolean("live");
-    private static final UserData.TypedKey<AtomicInteger> PENDING = new UserData.TypedKey<>("pending-frames");
+    private static final UserData.TypedKey<Subscriber> SUBSCRIBER = new UserData.TypedKey<>("subscriber");
     /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
     public static final int TOO_SLOW = 4008;
 
-    private final OpenConnections connections;
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
     private final RecentNotifications recent;
     private final int maxPendingFrames;
+    private final Map<Thread, EventLoop> eventLoops = new HashMap<>(); // guarded by this
 
-    public NotificationBroadcaster(OpenConnections connections, ObjectMapper mapper, NotificationMetrics metrics,
-                                   NotificationsConfig config) {
-        this.connections = connections;
+    public NotificationBroadcaster(ObjectMapper mapper, NotificationMetrics metrics, NotificationsConfig config) {
         this.mapper = mapper;
         this.metrics = metrics;
         this.recent = new RecentNotifications(config.history().size(), config.history().maxAge());
         this.maxPendingFrames = config.socket().maxPendingFrames();
     }
 
-    /** Encodes once and writes to each live connection without waiting for any of them. */
+    /** Encodes once, then each event loop writes the same frame to its live sockets. */
     @WithSpan("broadcast")
     public void broadcast(Notification notification, int partition, long offset) {
         String frame = encode(notification);
         synchronized (this) {
             recent.add(new RecentNotifications.Entry(partition, offset, notification.timestamp(), frame));
-            for (WebSocketConnection connection : connections) {
-                if (Boolean.TRUE.equals(connection.userData().get(LIVE))) {
-                    send(connection, frame);
+            for (EventLoop loop : eventLoops.values()) {
+                Subscriber[] live = loop.subscribers; // who is live now: a later joiner gets this frame in its replay
+                if (live.length > 0) {
+                    loop.context.runOnContext(ignored -> {
+                        for (Subscriber subscriber : live) {
+                            send(subscriber, frame);
+                        }
+                    });
                 }
             }
         }
@@ -73,18 +82,32 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * A socket joins the stream: with {@code since}, it is first sent every kept notification after
-     * that id (preceded by a control frame if some were no longer kept), then it is live.
+     * A socket joins the stream, on its own event loop: with {@code since}, it is first sent every kept
+     * notification after that id (preceded by a control frame if some were no longer kept), then it is live.
      */
     public synchronized void join(WebSocketConnection connection, String since) {
-        connection.userData().put(PENDING, new AtomicInteger());
-        if (since != null) {
-            replay(connection, since);
+        if (!Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("Sockets join on their event loop");
         }
-        connection.userData().put(LIVE, true);
+        Subscriber subscriber = new Subscriber(connection);
+        connection.userData().put(SUBSCRIBER, subscriber);
+        if (since != null) {
+            replay(subscriber, since);
+        }
+        eventLoops.computeIfAbsent(Thread.currentThread(), thread -> new EventLoop(Vertx.currentContext()))
+                .add(subscriber);
     }
 
-    private void replay(WebSocketConnection connection, String since) {
+    /** A closed socket leaves the stream. */
+    public synchronized void leave(WebSocketConnection connection) {
+        Subscriber subscriber = connection.userData().get(SUBSCRIBER);
+        if (subscriber != null) {
+            eventLoops.values().forEach(loop -> loop.remove(subscriber));
+        }
+    }
+
+    private void replay(Subscriber subscriber, String since) {
+        WebSocketConnection connection = subscriber.connection;
         RecentNotifications.Replay replay = parseId(since);
         if (replay == null) {
             sendControl(connection, ControlFrame.unknownId(since));
@@ -94,8 +117,7 @@ public class NotificationBroadcaster {
             sendControl(connection, ControlFrame.historyGap(since, replay.oldestId()));
         }
         // A replay may be longer than the pending-frames limit; the limit applies from the live stream on.
-        AtomicInteger pending = connection.userData().get(PENDING);
-        replay.frames().forEach(frame -> write(connection, frame, pending));
+        replay.frames().forEach(frame -> write(subscriber, frame));
         sendControl(connection, ControlFrame.resumed(since, replay.frames().size()));
     }
 
@@ -112,33 +134,37 @@ public class NotificationBroadcaster {
      * Writes without waiting, but counts the writes not yet done: a socket that stops reading is
      * closed rather than left to pile up frames in memory and slow everyone else.
      */
-    private void send(WebSocketConnection connection, String frame) {
-        AtomicInteger pending = connection.userData().get(PENDING);
-        if (pending.get() >= maxPendingFrames) {
-            metrics.droppedSlow();
-            if (!connection.isClosed() && connection.userData().remove(LIVE) != null) {
-                metrics.slowDisconnect();
-                LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
-                connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
-                        ignored -> {
-                        }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
-            }
+    private void send(Subscriber subscriber, String frame) {
+        WebSocketConnection connection = subscriber.connection;
+        if (subscriber.closing || connection.isClosed()) {
+            metrics.droppedClosed();
             return;
         }
-        write(connection, frame, pending);
+        if (subscriber.pending >= maxPendingFrames) {
+            subscriber.closing = true;
+            metrics.droppedSlow();
+            metrics.slowDisconnect();
+            LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
+            connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
+                    ignored -> {
+                    }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+            return;
+        }
+        write(subscriber, frame);
     }
 
-    private void write(WebSocketConnection connection, String frame, AtomicInteger pending) {
-        pending.incrementAndGet();
-        connection.sendText(frame).subscribe().with(
+    /** On the socket's event loop only, like the callbacks: {@code pending} needs no atomics. */
+    private void write(Subscriber subscriber, String frame) {
+        subscriber.pending++;
+        subscriber.connection.sendText(frame).subscribe().with(
                 ignored -> {
-                    pending.decrementAndGet();
+                    subscriber.pending--;
                     metrics.delivered();
                 },
                 failure -> {
-                    pending.decrementAndGet();
+                    subscriber.pending--;
                     metrics.droppedClosed();
-                    LOG.debugf("Could not write to connection %s: %s", connection.id(), failure.getMessage());
+                    LOG.debugf("Could not write to connection %s: %s", subscriber.connection.id(), failure.getMessage());
                 });
     }
 
@@ -172,6 +198,37 @@ public class NotificationBroadcaster {
         static ControlFrame unknownId(String since) {
             return new ControlFrame("unknown-id", since, null, null,
                     "'" + since + "' is not a notification id of this stream; nothing is replayed");
+        }
+    }
+
+    /** A live socket and its writes not yet done; touched only on the socket's event loop. */
+    private static final class Subscriber {
+        final WebSocketConnection connection;
+        int pending;
+        boolean closing;
+
+        Subscriber(WebSocketConnection connection) {
+            this.connection = connection;
+        }
+    }
+
+    /** The live sockets of one event loop; the array is replaced, never changed, so a broadcast can hand it over as is. */
+    private static final class EventLoop {
+        final Context context;
+        Subscriber[] subscribers = new Subscriber[0];
+
+        EventLoop(Context context) {
+            this.context = context;
+        }
+
+        void add(Subscriber subscriber) {
+            Subscriber[] more = Arrays.copyOf(subscribers, subscribers.length + 1);
+            more[subscribers.length] = subscriber;
+            subscribers = more;
+        }
+
+        void remove(Subscriber subscriber) {
+            subscribers = Arrays.stream(subscribers).filter(other -> other != subscriber).toArray(Subscriber[]::new);
         }
     }
 }

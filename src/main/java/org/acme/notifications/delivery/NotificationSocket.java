@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
@@ -12,6 +13,7 @@ import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationSource;
@@ -62,6 +64,7 @@ public class NotificationSocket {
 
     @OnClose
     void onClose(WebSocketConnection connection, CloseReason reason) {
+        broadcaster.leave(connection);
         LOG.debugf("Socket %s closed (%d)", connection.id(), reason.getCode());
     }
 
@@ -87,6 +90,13 @@ public class NotificationSocket {
                     LOG.warnf("Refused a notification from socket %s: %s", connection.id(), e.getMessage());
                     return connection.sendText(new ErrorFrame("kafka-unavailable", 503, PublishFailedException.DETAIL));
                 });
+    }
+
+    /** The socket speaks JSON text: a binary frame closes it with 1003 (unsupported data). */
+    @OnBinaryMessage
+    Uni<Void> onBinaryMessage(Buffer frame, WebSocketConnection connection) {
+        LOG.debugf("Socket %s sent a binary frame", connection.id());
+        return connection.close(new CloseReason(1003, "binary frames are not supported: send JSON text"));
     }
 
     /**

@@ -83,6 +83,7 @@ class KafkaProducerDeliveryTest {
                 new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF}, // not UTF-8
                 "   ".getBytes(StandardCharsets.UTF_8),
                 "x".repeat(4097).getBytes(StandardCharsets.UTF_8),
+                "y".repeat(900_000).getBytes(StandardCharsets.UTF_8), // huge, still under Kafka's 1 MB record limit
                 null);
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.net.URI;
 import java.util.UUID;
 
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
@@ -74,6 +75,23 @@ class NotificationSocketTest {
             JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
             assertThat(error.get("code").asText(), equalTo("message-too-large"));
             assertThat(error.get("status").asInt(), equalTo(413));
+        }
+    }
+
+    /** The socket speaks JSON text; a binary frame closes it with 1003 (unsupported data). Others are unaffected. */
+    @Test
+    void binaryFrameClosesTheSocketWith1003() {
+        try (SocketClient bystander = SocketClient.connect(baseUri);
+             SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(bystander);
+
+            client.sendBinary(new byte[] {0, 1, 2, (byte) 0xFF});
+
+            await("the socket closed").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> client.closeCode().isPresent());
+            assertThat(client.closeCode().orElseThrow(), equalTo(1003));
+            String message = "after a binary frame " + UUID.randomUUID();
+            bystander.send("{\"message\":\"" + message + "\"}");
+            bystander.awaitNotification(message);
         }
     }
 }

@@ -9,13 +9,16 @@ import io.quarkus.websockets.next.WebSocketClientConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 import static org.awaitility.Awaitility.await;
@@ -34,16 +37,20 @@ public final class SocketClient implements AutoCloseable {
     private interface Connection {
         void send(String text);
 
+        void sendBinary(byte[] data);
+
         boolean isOpen();
 
         void close();
     }
 
     private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final AtomicInteger closeCode = new AtomicInteger(-1);
     private final Connection connection;
 
-    private SocketClient(Function<Consumer<String>, Connection> connector) {
-        this.connection = connector.apply(text -> frames.add(parse(text)));
+    /** The connector gets where to report each text frame and the close code. */
+    private SocketClient(BiFunction<Consumer<String>, IntConsumer, Connection> connector) {
+        this.connection = connector.apply(text -> frames.add(parse(text)), closeCode::set);
     }
 
     public static SocketClient connect(URI baseUri) {
@@ -52,13 +59,14 @@ public final class SocketClient implements AutoCloseable {
 
     /** Connects with {@code Authorization: Bearer <apiKey>} (none when null), with the websockets-next client. */
     public static SocketClient connect(URI baseUri, String apiKey) {
-        return new SocketClient(onText -> {
+        return new SocketClient((onText, onClose) -> {
             BasicWebSocketConnector connector = BasicWebSocketConnector.create()
                     .baseUri(baseUri)
                     .path("/ws/notifications")
                     // On the event loop: frames are recorded in the order they arrive (a worker pool would reorder them).
                     .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
-                    .onTextMessage((c, text) -> onText.accept(text));
+                    .onTextMessage((c, text) -> onText.accept(text))
+                    .onClose((c, reason) -> onClose.accept(reason.getCode()));
             if (apiKey != null) {
                 connector.addHeader("Authorization", "Bearer " + apiKey);
             }
@@ -66,6 +74,10 @@ public final class SocketClient implements AutoCloseable {
             return new Connection() {
                 public void send(String text) {
                     c.sendTextAndAwait(text);
+                }
+
+                public void sendBinary(byte[] data) {
+                    c.sendBinaryAndAwait(data);
                 }
 
                 public boolean isOpen() {
@@ -83,13 +95,19 @@ public final class SocketClient implements AutoCloseable {
 
     /** As {@link #connect(URI, String)}, with {@code java.net.http.WebSocket}. */
     public static SocketClient connectWithJdkClient(URI baseUri, String apiKey) {
-        return new SocketClient(onText -> {
+        return connectWithJdkClient(baseUri, apiKey, null);
+    }
+
+    /** With the JDK's client, resuming after the notification {@code since} (none when null). */
+    public static SocketClient connectWithJdkClient(URI baseUri, String apiKey, String since) {
+        return new SocketClient((onText, onClose) -> {
             WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
             if (apiKey != null) {
                 builder.header("Authorization", "Bearer " + apiKey);
             }
+            String path = "/ws/notifications" + (since == null ? "" : "?since=" + since);
             WebSocket socket = builder.buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws"))
-                    .resolve("/ws/notifications"), new WebSocket.Listener() {
+                    .resolve(path), new WebSocket.Listener() {
                 private final StringBuilder partial = new StringBuilder();
 
                 @Override
@@ -102,10 +120,20 @@ public final class SocketClient implements AutoCloseable {
                     webSocket.request(1);
                     return null;
                 }
+
+                @Override
+                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                    onClose.accept(statusCode);
+                    return null;
+                }
             }).join();
             return new Connection() {
                 public void send(String text) {
                     socket.sendText(text, true).join();
+                }
+
+                public void sendBinary(byte[] data) {
+                    socket.sendBinary(ByteBuffer.wrap(data), true).join();
                 }
 
                 public boolean isOpen() {
@@ -125,8 +153,17 @@ public final class SocketClient implements AutoCloseable {
         connection.send(text);
     }
 
+    public void sendBinary(byte[] data) {
+        connection.sendBinary(data);
+    }
+
     public boolean isOpen() {
         return connection.isOpen();
+    }
+
+    /** The close code the server (or the client library) reported; empty while open. */
+    public Optional<Integer> closeCode() {
+        return closeCode.get() == -1 ? Optional.empty() : Optional.of(closeCode.get());
     }
 
     public List<JsonNode> frames() {

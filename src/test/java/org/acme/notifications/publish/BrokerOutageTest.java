@@ -16,12 +16,18 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
@@ -42,9 +48,28 @@ class BrokerOutageTest {
     URI baseUri;
 
     @Test
-    void publishingAnswers503AndReadinessIsDownWhileKafkaIsDownAndBothRecoverByThemselves() {
+    void publishingAnswers503AndReadinessIsDownWhileKafkaIsDownAndBothRecoverByThemselves() throws Exception {
         try (SocketClient client = SocketClient.connect(baseUri)) {
             Pipeline.awaitReady(client);
+            // Publishes without pause from before the outage to after it; every 202 must reach the socket.
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            AtomicInteger answered503 = new AtomicInteger();
+            AtomicBoolean publishing = new AtomicBoolean(true);
+            String run = UUID.randomUUID().toString();
+            Thread publisher = new Thread(() -> {
+                for (int i = 0; publishing.get(); i++) {
+                    String message = "across the outage " + run + " #" + i;
+                    int status = given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                            .post("/api/notifications").statusCode();
+                    if (status == 202) {
+                        acknowledged.add(message);
+                    } else if (status == 503) {
+                        answered503.incrementAndGet();
+                    }
+                }
+            }, "publisher");
+            publisher.start();
+            await("notifications accepted before the outage").until(() -> acknowledged.size() >= 20);
 
             broker.stop();
             await("readiness to report Kafka down").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -73,6 +98,14 @@ class BrokerOutageTest {
                     .until(() -> given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
                             .post("/api/notifications").statusCode() == 202);
             client.awaitNotification(message);
+
+            int beforeTheEnd = acknowledged.size();
+            await("accepted again after the outage").until(() -> acknowledged.size() >= beforeTheEnd + 20);
+            publishing.set(false);
+            publisher.join();
+            await("every 202 delivered").atMost(SocketClient.DELIVERY_TIMEOUT).untilAsserted(() ->
+                    assertThat(acknowledged.stream().filter(m -> client.notification(m).isEmpty()).toList(), empty()));
+            assertThat("the publisher saw the outage", answered503.get(), greaterThan(0));
         }
     }
 }

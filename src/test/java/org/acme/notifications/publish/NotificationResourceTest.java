@@ -12,14 +12,21 @@ import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.emptyOrNullString;
@@ -131,6 +138,87 @@ class NotificationResourceTest {
                 .then().statusCode(415)
                 .contentType("application/problem+json")
                 .body("type", equalTo("urn:notifications:problem:unsupported-media-type"));
+    }
+
+    @Test
+    void deeplyNestedJsonIs400() {
+        String nested = "[".repeat(5000) + "]".repeat(5000);
+        given().contentType(ContentType.JSON).body("{\"message\":\"x\",\"extra\":" + nested + "}")
+                .post("/api/notifications")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:notifications:problem:invalid-json"));
+    }
+
+    @Test
+    void invalidUtf8BodyIs400() {
+        byte[] body = {'{', '"', 'm', 'e', 's', 's', 'a', 'g', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        given().contentType(ContentType.JSON).body(body)
+                .post("/api/notifications")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:notifications:problem:invalid-json"));
+    }
+
+    /**
+     * A body announced far over quarkus.http.limits.max-body-size (10 MB) is refused before it is read,
+     * with a problem body. A raw socket sends only the request head, as a client waiting for
+     * "100 Continue" does, and reads the answer.
+     */
+    @Test
+    void tenMegabyteBodyIs413WithAProblem() throws Exception {
+        String answer;
+        try (Socket socket = new Socket(baseUri.getHost(), baseUri.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api/notifications HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + 10 * 1024 * 1024 + "\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            answer = readProblemAnswer(socket);
+        }
+
+        assertThat(answer, startsWith("HTTP/1.1 413"));
+        assertThat(answer, containsString("application/problem+json"));
+        assertThat(answer, containsString("\"type\":\"urn:notifications:problem:body-too-large\""));
+        publish("still up after a 10 MB body");
+    }
+
+    /** Every kind of text a person or a program may send arrives exactly as sent. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "emoji 🎉 and astral 𝄞 (surrogate pairs)",
+            "right-to-left override \u202E and Arabic مرحبا",
+            "zero width \u200B space and \u200D joiner, word\u2060joiner",
+            "combining e\u0301 and stacked a\u0300\u0301\u0302\u0303",
+            "byte order mark \uFEFF inside",
+            "NUL \u0000, bell \u0007 and escape \u001B",
+            "noncharacters \uFFFE \uFFFF and private use \uE000",
+            "line \u2028 and paragraph \u2029 separators, CR \r LF \n tab \t",
+            "CJK 通知, Devanagari सूचना, Thai การแจ้งเตือน",
+            "<script>alert(1)</script> & \"quotes\" \\ backslash",
+    })
+    void oddUnicodeIsAcceptedAndDeliveredExactly(String message) {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String sent = message + " " + UUID.randomUUID();
+            given().contentType(ContentType.JSON).body(Map.of("message", sent))
+                    .post("/api/notifications")
+                    .then().statusCode(202).body("message", equalTo(sent));
+            assertThat(client.awaitNotification(sent).get("message").asText(), equalTo(sent));
+        }
+    }
+
+    /** Reads an HTTP answer whose body is one JSON object, without waiting for the connection to close. */
+    private static String readProblemAnswer(Socket socket) throws IOException {
+        StringBuilder answer = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        while (!answer.toString().endsWith("}")) {
+            int read = socket.getInputStream().read(buffer);
+            if (read < 0) {
+                break;
+            }
+            answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+        }
+        return answer.toString();
     }
 
     private static void publish(String message) {

@@ -1,0 +1,41 @@
+package org.acme.notifications.delivery;
+
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OpenConnections;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * On SIGTERM, closes every socket with 1001 (going away) while the HTTP server still runs, so that
+ * clients reconnect to another replica with {@code ?since=<last id>} and miss nothing.
+ */
+@ApplicationScoped
+class GoingAway {
+
+    private static final Logger LOG = Logger.getLogger(GoingAway.class);
+    static final CloseReason GOING_AWAY = new CloseReason(1001, "server shutting down: reconnect with ?since=<last id>");
+
+    private final OpenConnections connections;
+
+    GoingAway(OpenConnections connections) {
+        this.connections = connections;
+    }
+
+    void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {
+        List<Uni<Void>> closes = connections.stream()
+                .map(connection -> connection.close(GOING_AWAY).onFailure().recoverWithNull())
+                .toList();
+        if (closes.isEmpty()) {
+            return;
+        }
+        LOG.infof("Closing %d sockets with 1001 (going away)", closes.size());
+        // Wait for the close frames to be written: the HTTP server stops right after this observer.
+        Uni.join().all(closes).andCollectFailures().await().atMost(Duration.ofSeconds(5));
+    }
+}

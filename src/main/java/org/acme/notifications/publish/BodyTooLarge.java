@@ -1,0 +1,39 @@
+package org.acme.notifications.publish;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * A body announced larger than quarkus.http.limits.max-body-size is refused before it is read; the
+ * HTTP layer would answer a bare 413, this answers it with a problem body like every other error.
+ */
+@ApplicationScoped
+class BodyTooLarge {
+
+    private final long maxBodyBytes;
+
+    BodyTooLarge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+        this.maxBodyBytes = maxBodySize.asLongValue();
+    }
+
+    void refuseOversizedBodies(@Observes Router router) {
+        router.post("/api/notifications").order(-100).handler(context -> {
+            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length == null || !length.matches("\\d{1,18}") || Long.parseLong(length) <= maxBodyBytes) {
+                context.next();
+                return;
+            }
+            Problem problem = new Problem("urn:notifications:problem:body-too-large", "Request Entity Too Large", 413,
+                    "The body is " + length + " bytes; the limit is " + maxBodyBytes + " (a notification's message is at most a few KiB)");
+            context.response().setStatusCode(413)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                    .putHeader(HttpHeaders.CONNECTION, "close") // the rest of the body is not read
+                    .end(Json.encode(problem));
+        });
+    }
+}

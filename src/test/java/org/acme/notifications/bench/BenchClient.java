@@ -1,0 +1,150 @@
+package org.acme.notifications.bench;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * One WebSocket client of the load tool. It reads the sequence number and send time that the tool
+ * put into each message, and counts what arrived, twice, or out of the topic's order. Only its own Vert.x event
+ * loop touches it while the run lasts.
+ */
+final class BenchClient {
+
+    private static final byte[] ID = "\"id\":\"".getBytes(StandardCharsets.UTF_8);
+
+    private final byte[] marker;
+    private final long warmup;
+    private final BitSet seen = new BitSet();
+    private final Latencies latencies;
+    private volatile long warmupReceived;
+    private volatile long received;
+    private long duplicates;
+    private long outOfOrder;
+    /** The last Kafka offset seen per partition: the stream's order is the topic's, not the send order. */
+    private long[] lastOffsets = new long[0];
+    private volatile long lastDeliveryNanos;
+    private volatile long firstDeliveryEpochMillis;
+    private volatile int closeCode = -1;
+
+    /**
+     * @param runId marks this run's messages; frames of other runs and control frames are ignored
+     * @param warmup the first sequence numbers are warm-up: counted apart, never measured
+     */
+    BenchClient(String runId, long warmup, Latencies latencies) {
+        this.marker = ("\"message\":\"bench " + runId + " #").getBytes(StandardCharsets.UTF_8);
+        this.warmup = warmup;
+        this.latencies = latencies;
+    }
+
+    static String message(String runId, long seq, long sentNanos) {
+        return "bench " + runId + " #" + seq + " @" + sentNanos;
+    }
+
+    void attach(WebSocket socket) {
+        socket.handler(this::onFrame);
+        socket.closeHandler(ignored -> closeCode = socket.closeStatusCode() == null ? 1006 : socket.closeStatusCode());
+    }
+
+    private void onFrame(Buffer frame) {
+        long now = System.nanoTime();
+        int at = indexOf(frame, marker);
+        if (at < 0) {
+            return; // a control frame, or a notification that is not from this run
+        }
+        int i = at + marker.length;
+        long seq = 0;
+        for (byte b; (b = frame.getByte(i)) != ' '; i++) {
+            seq = seq * 10 + (b - '0');
+        }
+        i += 2; // " @"
+        long sentNanos = 0;
+        for (byte b; i < frame.length() && (b = frame.getByte(i)) >= '0' && b <= '9'; i++) {
+            sentNanos = sentNanos * 10 + (b - '0');
+        }
+        if (seen.get((int) seq)) {
+            duplicates++;
+            return;
+        }
+        seen.set((int) seq);
+        if (!inOrder(frame)) {
+            outOfOrder++;
+        }
+        if (seq < warmup) {
+            warmupReceived++;
+            return;
+        }
+        latencies.record(now - sentNanos);
+        if (firstDeliveryEpochMillis == 0) {
+            firstDeliveryEpochMillis = System.currentTimeMillis();
+        }
+        lastDeliveryNanos = now;
+        received++;
+    }
+
+    /** Reads {@code "id":"<partition>-<offset>"} and checks the offset grew. */
+    private boolean inOrder(Buffer frame) {
+        int i = indexOf(frame, ID) + ID.length;
+        int partition = 0;
+        for (byte b; (b = frame.getByte(i)) != '-'; i++) {
+            partition = partition * 10 + (b - '0');
+        }
+        long offset = 0;
+        for (byte b; (b = frame.getByte(++i)) != '"'; ) {
+            offset = offset * 10 + (b - '0');
+        }
+        if (partition >= lastOffsets.length) {
+            int from = lastOffsets.length;
+            lastOffsets = Arrays.copyOf(lastOffsets, partition + 1);
+            Arrays.fill(lastOffsets, from, lastOffsets.length, -1);
+        }
+        boolean inOrder = offset > lastOffsets[partition];
+        lastOffsets[partition] = offset;
+        return inOrder;
+    }
+
+    private static int indexOf(Buffer frame, byte[] marker) {
+        outer:
+        for (int i = 0, last = frame.length() - marker.length; i <= last; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (frame.getByte(i + j) != marker[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    long warmupReceived() {
+        return warmupReceived;
+    }
+
+    long received() {
+        return received;
+    }
+
+    long duplicates() {
+        return duplicates;
+    }
+
+    long outOfOrder() {
+        return outOfOrder;
+    }
+
+    long lastDeliveryNanos() {
+        return lastDeliveryNanos;
+    }
+
+    long firstDeliveryEpochMillis() {
+        return firstDeliveryEpochMillis;
+    }
+
+    /** -1 while open. */
+    int closeCode() {
+        return closeCode;
+    }
+}

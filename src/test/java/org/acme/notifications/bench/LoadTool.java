@@ -1,0 +1,320 @@
+package org.acme.notifications.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * The load tool: opens C sockets to /ws/notifications, publishes N notifications at R per second
+ * (0: as fast as a bounded number of requests in flight allows) through POST /api/notifications or
+ * straight into the Kafka topic, and reports what every socket received and how fast. Each message
+ * carries its sequence number and send time, so latency is end to end: publish, Kafka, consumer,
+ * broadcast, socket. Run through {@code src/test/scripts/bench.sh}, which starts a broker and the
+ * service; the options are listed in {@link #USAGE}.
+ */
+public final class LoadTool {
+
+    static final String USAGE = """
+            usage: LoadTool [--url http://127.0.0.1:8080] [--clients C] [--notifications N] [--rate R]
+                            [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
+                            [--api-key KEY] [--server-pid PID] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
+                            [--started-at-ms EPOCH_MS] [--quiet-timeout-s 15] [--scenario NAME]""";
+
+    private final Map<String, String> options;
+    private final URI url;
+    private final int clients;
+    private final int notifications;
+    private final double rate;
+    private final int inFlight;
+    private final int stalledClients;
+    private final int warmup;
+    private final String apiKey;
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, Object> report = new LinkedHashMap<>();
+
+    private LoadTool(Map<String, String> options) {
+        this.options = options;
+        this.url = URI.create(options.getOrDefault("url", "http://127.0.0.1:8080"));
+        this.clients = Integer.parseInt(options.getOrDefault("clients", "1000"));
+        this.notifications = Integer.parseInt(options.getOrDefault("notifications", "200"));
+        this.rate = Double.parseDouble(options.getOrDefault("rate", "50"));
+        this.inFlight = Integer.parseInt(options.getOrDefault("in-flight", "64"));
+        this.stalledClients = Integer.parseInt(options.getOrDefault("stalled-clients", "0"));
+        this.warmup = Integer.parseInt(options.getOrDefault("warmup", "200"));
+        this.apiKey = options.get("api-key");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                System.err.println(USAGE);
+                System.exit(2);
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        try {
+            new LoadTool(options).run(vertx);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void run(Vertx vertx) throws Exception {
+        report.put("scenario", options.getOrDefault("scenario", "custom"));
+        report.put("via", options.getOrDefault("via", "rest"));
+        report.put("clients", clients);
+        report.put("notifications", notifications);
+        report.put("rate_per_s", rate);
+        if (options.containsKey("started-at-ms")) {
+            awaitReady(vertx, Long.parseLong(options.get("started-at-ms")));
+        }
+
+        Long rssBefore = serverRssKb();
+        WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
+        Latencies latencies = new Latencies();
+        long connectStart = System.nanoTime();
+        List<BenchClient> benchClients = connect(socketClient, clients, () -> new BenchClient(runId, warmup, latencies), false);
+        report.put("connected", benchClients.size());
+        report.put("connect_ms", millisSince(connectStart));
+        List<BenchClient> stalled = connect(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies()), true);
+        Long rssConnected = serverRssKb();
+        if (rssBefore != null && rssConnected != null) {
+            report.put("server_rss_before_kb", rssBefore);
+            report.put("server_rss_connected_kb", rssConnected);
+            report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) Math.max(1, benchClients.size() + stalled.size())));
+        }
+
+        // Warm-up (JIT on both sides, connection pools, Kafka metadata), as fast as allowed, not measured.
+        long warmedUp = publishAll(vertx, 0, warmup, 0);
+        awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * benchClients.size());
+        report.put("warmup", warmup);
+
+        long publishStart = System.nanoTime();
+        long accepted = publishAll(vertx, warmup, warmup + notifications, rate);
+        long publishedNanos = System.nanoTime() - publishStart;
+        long expected = accepted * benchClients.size();
+        awaitDeliveries(benchClients, BenchClient::received, expected);
+        if (options.containsKey("started-at-ms")) {
+            long startedAt = Long.parseLong(options.get("started-at-ms"));
+            benchClients.stream().mapToLong(BenchClient::firstDeliveryEpochMillis).filter(at -> at > 0).min()
+                    .ifPresent(first -> report.put("start_to_first_delivery_ms", first - startedAt));
+        }
+
+        long received = 0;
+        long duplicates = 0;
+        long outOfOrder = 0;
+        long lastDelivery = publishStart;
+        for (BenchClient client : benchClients) {
+            received += client.received();
+            duplicates += client.duplicates();
+            outOfOrder += client.outOfOrder();
+            lastDelivery = Math.max(lastDelivery, client.lastDeliveryNanos());
+        }
+        report.put("accepted", accepted);
+        report.put("publish_per_s", round(accepted / (publishedNanos / 1e9)));
+        report.put("deliveries_expected", expected);
+        report.put("deliveries_received", received);
+        report.put("lost", expected - received);
+        report.put("duplicated", duplicates);
+        report.put("out_of_order", outOfOrder);
+        report.put("deliveries_per_s", round(received / Math.max(1e-9, (lastDelivery - publishStart) / 1e9)));
+        Histogram histogram = latencies.merged();
+        for (double percentile : new double[] {50, 90, 99, 99.9}) {
+            report.put("latency_p" + (percentile == 99.9 ? "999" : String.valueOf((int) percentile)) + "_ms",
+                    round(histogram.getValueAtPercentile(percentile) / 1000.0));
+        }
+        report.put("latency_max_ms", round(histogram.getMaxValue() / 1000.0));
+        long closedByServer = benchClients.stream().filter(client -> client.closeCode() != -1).count();
+        report.put("clients_closed_by_server", closedByServer);
+        if (stalledClients > 0) {
+            report.put("stalled_clients", stalledClients);
+            report.put("stalled_closed_by_server", stalled.stream().filter(client -> client.closeCode() != -1).count());
+        }
+        Long rssEnd = serverRssKb();
+        if (rssEnd != null) {
+            report.put("server_rss_end_kb", rssEnd);
+        }
+        print();
+    }
+
+    /** Start-up: from the process start (epoch ms, given by the script) to ready, and later to the first delivery. */
+    private void awaitReady(Vertx vertx, long startedAtMillis) {
+        HttpClient http = vertx.createHttpClient();
+        while (true) {
+            Integer status = http.request(HttpMethod.GET, url.getPort(), url.getHost(), "/q/health/ready")
+                    .compose(request -> request.send().map(response -> response.statusCode()))
+                    .otherwise(failure -> null)
+                    .toCompletionStage().toCompletableFuture().join();
+            if (status != null && status == 200) {
+                break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        report.put("start_to_ready_ms", System.currentTimeMillis() - startedAtMillis);
+        http.close();
+    }
+
+    /** Opens sockets a few hundred handshakes at a time; stalled clients never read a byte. */
+    private List<BenchClient> connect(WebSocketClient socketClient, int count, Supplier<BenchClient> factory,
+                                      boolean stall) throws InterruptedException {
+        List<BenchClient> connected = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<String> firstFailure = new AtomicReference<>();
+        Semaphore handshakes = new Semaphore(256);
+        WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
+                .setHost(url.getHost()).setPort(url.getPort()).setURI("/ws/notifications");
+        if (apiKey != null) {
+            connectOptions.addHeader("Authorization", "Bearer " + apiKey);
+        }
+        for (int i = 0; i < count; i++) {
+            handshakes.acquire();
+            BenchClient client = factory.get();
+            Future<WebSocket> socket = socketClient.connect(connectOptions);
+            socket.onComplete(result -> {
+                if (result.succeeded()) {
+                    if (stall) {
+                        result.result().pause();
+                    } else {
+                        client.attach(result.result());
+                    }
+                    connected.add(client);
+                } else {
+                    firstFailure.compareAndSet(null, result.cause().toString());
+                }
+                handshakes.release();
+            });
+        }
+        handshakes.acquire(256);
+        if (firstFailure.get() != null) {
+            report.put(stall ? "stalled_connect_failures" : "connect_failures", count - connected.size());
+            report.put("first_connect_failure", firstFailure.get());
+        }
+        return connected;
+    }
+
+    /**
+     * Publishes sequence numbers [from, to) at the given rate (0: as fast as allowed), never more than
+     * in-flight at once; returns how many were accepted.
+     */
+    private long publishAll(Vertx vertx, long from, long to, double perSecond) throws InterruptedException {
+        String via = options.getOrDefault("via", "rest");
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicReference<String> firstRefusal = new AtomicReference<>();
+        Semaphore permits = new Semaphore(inFlight);
+        long behindSchedule = 0;
+        try (Publisher publisher = "kafka".equals(via)
+                ? Publisher.kafka(options.getOrDefault("bootstrap-servers", "127.0.0.1:9092"), options.getOrDefault("topic", "notifications"))
+                : Publisher.rest(vertx, url, apiKey, inFlight)) {
+            long start = System.nanoTime();
+            for (long seq = from; seq < to; seq++) {
+                if (perSecond > 0) {
+                    long due = start + (long) ((seq - from) * 1e9 / perSecond);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    } else if (wait < -TimeUnit.MILLISECONDS.toNanos(5)) {
+                        behindSchedule++;
+                    }
+                }
+                permits.acquire();
+                publisher.publish(BenchClient.message(runId, seq, System.nanoTime())).whenComplete((refusal, failure) -> {
+                    String problem = failure != null ? failure.toString() : refusal;
+                    if (problem == null) {
+                        accepted.incrementAndGet();
+                    } else {
+                        refused.incrementAndGet();
+                        firstRefusal.compareAndSet(null, problem);
+                    }
+                    permits.release();
+                });
+            }
+            permits.acquire(inFlight);
+        }
+        report.merge("refused", refused.get(), (a, b) -> (Long) a + (Long) b);
+        if (firstRefusal.get() != null) {
+            report.putIfAbsent("first_refusal", firstRefusal.get());
+        }
+        if (behindSchedule > 0) {
+            report.put("sends_behind_schedule", behindSchedule);
+        }
+        return accepted.get();
+    }
+
+    /** Waits until the sockets have all expected deliveries, or nothing has arrived for a while. */
+    private void awaitDeliveries(List<BenchClient> benchClients, ToLongFunction<BenchClient> counter, long expected) {
+        long quietNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(options.getOrDefault("quiet-timeout-s", "15")));
+        long lastCount = -1;
+        long lastProgress = System.nanoTime();
+        while (true) {
+            long received = benchClients.stream().mapToLong(counter).sum();
+            if (received >= expected) {
+                break;
+            }
+            if (received != lastCount) {
+                lastCount = received;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > quietNanos) {
+                break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** The server's resident memory from /proc/PID/status, when --server-pid is given. */
+    private Long serverRssKb() throws IOException {
+        String pid = options.get("server-pid");
+        if (pid == null) {
+            return null;
+        }
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return null;
+    }
+
+    private void print() throws IOException {
+        System.out.println();
+        System.out.println("run " + runId);
+        report.forEach((name, value) -> System.out.printf("  %-28s %s%n", name, value));
+        System.out.println(new ObjectMapper().writeValueAsString(report));
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+}

@@ -1,0 +1,75 @@
+package org.acme.notifications.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** How the load tool publishes: through the REST trigger, or straight into the Kafka topic like any other producer. */
+interface Publisher extends AutoCloseable {
+
+    /** Completes with null once accepted (202, or the broker's ack), or with a description of the refusal. */
+    CompletionStage<String> publish(String message);
+
+    @Override
+    void close();
+
+    static Publisher rest(Vertx vertx, URI base, String apiKey, int maxInFlight) {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(maxInFlight));
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
+                .setHost(base.getHost()).setPort(base.getPort()).setURI("/api/notifications")
+                .putHeader("Content-Type", "application/json");
+        if (apiKey != null) {
+            request.putHeader("Authorization", "Bearer " + apiKey);
+        }
+        return new Publisher() {
+            @Override
+            public CompletionStage<String> publish(String message) {
+                String body = new JsonObject().put("message", message).encode();
+                return client.request(request)
+                        .compose(req -> req.send(body))
+                        .compose(response -> response.body().map(answer ->
+                                response.statusCode() == 202 ? null : response.statusCode() + " " + answer))
+                        .otherwise(failure -> failure.toString())
+                        .toCompletionStage();
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+        };
+    }
+
+    static Publisher kafka(String bootstrapServers, String topic) {
+        KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new StringSerializer());
+        return new Publisher() {
+            @Override
+            public CompletionStage<String> publish(String message) {
+                CompletableFuture<String> done = new CompletableFuture<>();
+                producer.send(new ProducerRecord<>(topic, message),
+                        (metadata, failure) -> done.complete(failure == null ? null : failure.toString()));
+                return done;
+            }
+
+            @Override
+            public void close() {
+                producer.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,121 @@
+package org.acme.notifications.packaged;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The production jar run as its own process, the way an operator runs it: so that a test can run
+ * two replicas side by side, send SIGTERM, or kill it with SIGKILL and start it again on the same port.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    static final String API_KEY = "process-test-key";
+
+    private final String bootstrapServers;
+    private final String instanceId;
+    private final int port = freePort();
+    private final Path log;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Process process;
+
+    ServiceProcess(String bootstrapServers, String instanceId) {
+        this.bootstrapServers = bootstrapServers;
+        this.instanceId = instanceId;
+        this.log = Path.of("target", "service-" + instanceId + ".log").toAbsolutePath();
+    }
+
+    URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    /** Starts the jar and waits until it reports ready (HTTP up, Kafka reachable). */
+    ServiceProcess start() {
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        builder.environment().put("NOTIFICATIONS_API_KEYS", API_KEY);
+        builder.environment().put("NOTIFICATIONS_INSTANCE_ID", instanceId);
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the service", e);
+        }
+        await("service " + instanceId + " ready (log: " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
+                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200);
+        return this;
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod; waits for the process to exit. */
+    void terminate() {
+        process.destroy();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+    }
+
+    /** SIGKILL: no shutdown hook, no goodbye. */
+    void kill() {
+        process.destroyForcibly();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+    }
+
+    /** POST /api/notifications with the API key; the response, or null when the service could not be reached. */
+    HttpResponse<String> publish(String message) {
+        HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/api/notifications"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + API_KEY)
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + message + "\"}"))
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            kill();
+        }
+    }
+
+    private int status(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

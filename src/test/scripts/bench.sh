@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs a load-tool scenario against the production jar (JVM mode) and a fresh Apache Kafka broker,
+# all on this machine, and prints the tool's table and JSON line for each run.
+#   usage: src/test/scripts/bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]
+#   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
+#   BENCH_BUILD=0 skips ./mvnw package; SERVICE_JAVA_OPTS are passed to the service's JVM.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+scenario="${1:?usage: bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]}"
+shift
+case "$scenario" in
+  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 1000) ;;
+  saturation) preset=(--clients 1000 --notifications 2000 --rate 0 --warmup 1000) ;;
+  scale)      preset=(--clients 10000 --notifications 600 --rate 10 --warmup 20) ;;
+  startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;
+  smoke)      preset=(--clients 50 --notifications 20 --rate 0) ;;
+  *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
+esac
+
+if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+# 10,000 sockets need as many file descriptors on each side.
+ulimit -n "$(ulimit -Hn)"
+
+out=target/bench
+mkdir -p "$out"
+results="$out/$scenario.jsonl"
+: > "$results"
+kafka_port=29092
+http_port=28080
+api_key=$(cat /proc/sys/kernel/random/uuid)
+classpath="target/test-classes:$(cat target/test-classpath.txt)"
+cleanup() { kill "${service_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" 2> /dev/null || true; }
+trap cleanup EXIT
+
+for run in $(seq 1 "${RUNS:-1}"); do
+  rm -rf "$out/kafka"
+  src/test/scripts/start-kafka.sh "$kafka_port" "$out/kafka" > /dev/null
+  started_at_ms=$(date +%s%3N)
+  KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" QUARKUS_HTTP_PORT="$http_port" NOTIFICATIONS_API_KEYS="$api_key" \
+    java ${SERVICE_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar > "$out/service.log" 2>&1 &
+  service_pid=$!
+  timing=(--started-at-ms "$started_at_ms")
+  if [[ "$scenario" != startup ]]; then
+    timing=()
+    until curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready"; do
+      kill -0 "$service_pid" 2> /dev/null || { tail -n 30 "$out/service.log"; exit 1; }
+      sleep 0.2
+    done
+  fi
+  java -Xmx2g -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
+    --url "http://127.0.0.1:$http_port" --api-key "$api_key" --server-pid "$service_pid" \
+    --bootstrap-servers "127.0.0.1:$kafka_port" "${timing[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
+  tail -n 1 "$out/run.txt" >> "$results"
+  kill "$service_pid"; wait "$service_pid" 2> /dev/null || true
+  broker_pid=$(cat "$out/kafka/broker.pid")
+  kill "$broker_pid"
+  while kill -0 "$broker_pid" 2> /dev/null; do sleep 0.1; done
+done
+
+if [[ "${RUNS:-1}" -gt 1 ]]; then
+  java -cp "$classpath" org.acme.notifications.bench.BenchSummary "$results"
+fi
+echo "JSON lines: $results"
