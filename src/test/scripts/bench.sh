@@ -38,23 +38,25 @@ trap cleanup EXIT
 for run in $(seq 1 "${RUNS:-1}"); do
   rm -rf "$out/kafka"
   src/test/scripts/start-kafka.sh "$kafka_port" "$out/kafka" > /dev/null
-  started_at_ms=$(date +%s%3N)
-  KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" QUARKUS_HTTP_PORT="$http_port" NOTIFICATIONS_API_KEYS="$api_key" \
-    java ${SERVICE_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar > "$out/service.log" 2>&1 &
-  service_pid=$!
-  timing=(--started-at-ms "$started_at_ms")
-  if [[ "$scenario" != startup ]]; then
-    timing=()
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" QUARKUS_HTTP_PORT="$http_port" NOTIFICATIONS_API_KEYS="$api_key"
+  service=(java ${SERVICE_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar)
+  if [[ "$scenario" == startup ]]; then
+    # The tool starts the service itself and times it from the moment it launches it.
+    target=(--launch "${service[*]}" --launch-log "$out/service.log")
+  else
+    "${service[@]}" > "$out/service.log" 2>&1 &
+    service_pid=$!
+    target=(--server-pid "$service_pid")
     until curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready"; do
       kill -0 "$service_pid" 2> /dev/null || { tail -n 30 "$out/service.log"; exit 1; }
       sleep 0.2
     done
   fi
   java -Xmx2g -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
-    --url "http://127.0.0.1:$http_port" --api-key "$api_key" --server-pid "$service_pid" \
-    --bootstrap-servers "127.0.0.1:$kafka_port" "${timing[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
+    --url "http://127.0.0.1:$http_port" --api-key "$api_key" --bootstrap-servers "127.0.0.1:$kafka_port" \
+    "${target[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
   tail -n 1 "$out/run.txt" >> "$results"
-  kill "$service_pid"; wait "$service_pid" 2> /dev/null || true
+  if [[ -n "${service_pid:-}" ]]; then kill "$service_pid"; wait "$service_pid" 2> /dev/null || true; fi
   broker_pid=$(cat "$out/kafka/broker.pid")
   kill "$broker_pid"
   while kill -0 "$broker_pid" 2> /dev/null; do sleep 0.1; done

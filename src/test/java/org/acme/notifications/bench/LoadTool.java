@@ -44,7 +44,8 @@ public final class LoadTool {
             usage: LoadTool [--url http://127.0.0.1:8080] [--clients C] [--notifications N] [--rate R]
                             [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
                             [--api-key KEY] [--server-pid PID] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
-                            [--started-at-ms EPOCH_MS] [--quiet-timeout-s 15] [--scenario NAME]""";
+                            [--padding 0]
+                            [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME]""";
 
     private final Map<String, String> options;
     private final URI url;
@@ -54,6 +55,7 @@ public final class LoadTool {
     private final int inFlight;
     private final int stalledClients;
     private final int warmup;
+    private final String padding;
     private final String apiKey;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -67,6 +69,8 @@ public final class LoadTool {
         this.inFlight = Integer.parseInt(options.getOrDefault("in-flight", "64"));
         this.stalledClients = Integer.parseInt(options.getOrDefault("stalled-clients", "0"));
         this.warmup = Integer.parseInt(options.getOrDefault("warmup", "200"));
+        int paddingChars = Integer.parseInt(options.getOrDefault("padding", "0")); // larger frames, e.g. to fill a stalled socket
+        this.padding = paddingChars == 0 ? "" : " " + "~".repeat(paddingChars);
         this.apiKey = options.get("api-key");
     }
 
@@ -80,14 +84,34 @@ public final class LoadTool {
             options.put(args[i].substring(2), args[++i]);
         }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        Process launched = null;
+        if (options.containsKey("launch")) {
+            // Start-up: the tool is already running, so the service's start is not slowed by the tool's own.
+            options.put("started-at-ms", String.valueOf(System.currentTimeMillis()));
+            launched = new ProcessBuilder(options.get("launch").trim().split("\\s+"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(Path.of(options.getOrDefault("launch-log", "target/bench/service.log")).toFile())
+                    .start();
+            options.put("server-pid", String.valueOf(launched.pid()));
+        }
+        boolean delivered;
         try {
-            new LoadTool(options).run(vertx);
+            delivered = new LoadTool(options).run(vertx);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            if (launched != null) {
+                launched.destroy();
+                launched.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        if (!delivered) {
+            System.err.println("Deliveries were lost, duplicated or out of order");
+            System.exit(1);
         }
     }
 
-    private void run(Vertx vertx) throws Exception {
+    /** Returns whether every accepted notification reached every socket once and in order. */
+    private boolean run(Vertx vertx) throws Exception {
         report.put("scenario", options.getOrDefault("scenario", "custom"));
         report.put("via", options.getOrDefault("via", "rest"));
         report.put("clients", clients);
@@ -156,14 +180,16 @@ public final class LoadTool {
         long closedByServer = benchClients.stream().filter(client -> client.closeCode() != -1).count();
         report.put("clients_closed_by_server", closedByServer);
         if (stalledClients > 0) {
-            report.put("stalled_clients", stalledClients);
-            report.put("stalled_closed_by_server", stalled.stream().filter(client -> client.closeCode() != -1).count());
+            // A paused socket never reads the server's close frame, so ask the server instead.
+            report.put("stalled_clients", stalled.size());
+            report.put("server_slow_disconnects", serverMetric(vertx, "notifications_slow_disconnects_total"));
         }
         Long rssEnd = serverRssKb();
         if (rssEnd != null) {
             report.put("server_rss_end_kb", rssEnd);
         }
         print();
+        return accepted > 0 && received == expected && duplicates == 0 && outOfOrder == 0;
     }
 
     /** Start-up: from the process start (epoch ms, given by the script) to ready, and later to the first delivery. */
@@ -246,7 +272,7 @@ public final class LoadTool {
                     }
                 }
                 permits.acquire();
-                publisher.publish(BenchClient.message(runId, seq, System.nanoTime())).whenComplete((refusal, failure) -> {
+                publisher.publish(BenchClient.message(runId, seq, System.nanoTime()) + padding).whenComplete((refusal, failure) -> {
                     String problem = failure != null ? failure.toString() : refusal;
                     if (problem == null) {
                         accepted.incrementAndGet();
@@ -286,6 +312,20 @@ public final class LoadTool {
                 break;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** One value from the server's /q/metrics (Prometheus text), or null. */
+    private Double serverMetric(Vertx vertx, String name) {
+        HttpClient http = vertx.createHttpClient();
+        try {
+            String metrics = http.request(HttpMethod.GET, url.getPort(), url.getHost(), "/q/metrics")
+                    .compose(request -> request.send().compose(response -> response.body()))
+                    .toCompletionStage().toCompletableFuture().join().toString();
+            return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                    .map(line -> Double.parseDouble(line.substring(name.length() + 1))).orElse(null);
+        } finally {
+            http.close();
         }
     }
 
