@@ -19,7 +19,7 @@ import java.util.List;
 class GoingAway {
 
     private static final Logger LOG = Logger.getLogger(GoingAway.class);
-    static final CloseReason GOING_AWAY = new CloseReason(1001, "server shutting down: reconnect with ?since=<last id>");
+    private static final CloseReason GOING_AWAY = new CloseReason(1001, "server shutting down: reconnect with ?since=<last id>");
 
     private final OpenConnections connections;
 
