@@ -28,7 +28,7 @@ class BodyTooLarge {
                 context.next();
                 return;
             }
-            Problem problem = new Problem("urn:notifications:problem:body-too-large", "Request Entity Too Large", 413,
+            Problem problem = Problem.of(413, "body-too-large",
                     "The body is " + length + " bytes; the limit is " + maxBodyBytes + " (a notification's message is at most a few KiB)");
             context.response().setStatusCode(413)
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)

@@ -13,12 +13,13 @@ public record Problem(String type, String title, int status, String detail) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    public static Response response(int status, String code, String detail) {
+    public static Problem of(int status, String code, String detail) {
         Response.StatusType statusType = Response.Status.fromStatusCode(status);
         String title = statusType == null ? "HTTP " + status : statusType.getReasonPhrase();
-        return Response.status(status)
-                .type(MEDIA_TYPE)
-                .entity(new Problem("urn:notifications:problem:" + code, title, status, detail))
-                .build();
+        return new Problem("urn:notifications:problem:" + code, title, status, detail);
+    }
+
+    public static Response response(int status, String code, String detail) {
+        return Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail)).build();
     }
 }

@@ -4,6 +4,7 @@ import io.restassured.http.ContentType;
 
 import java.time.Duration;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -24,14 +25,19 @@ public final class Pipeline {
 
     /** As {@link #awaitReady(SocketClient)}, publishing with {@code Authorization: Bearer <apiKey>}. */
     public static void awaitReady(SocketClient client, String apiKey) {
+        awaitReadyPublishingWith(client, probe -> given().contentType(ContentType.JSON)
+                .header("Authorization", apiKey == null ? "" : "Bearer " + apiKey)
+                .body("{\"message\":\"" + probe + "\"}").post("/api/notifications"));
+    }
+
+    /** As {@link #awaitReady(SocketClient)}, publishing each probe message with {@code publish}. */
+    public static void awaitReadyPublishingWith(SocketClient client, Consumer<String> publish) {
         String probe = "probe " + UUID.randomUUID();
         await("a probe notification to travel REST -> Kafka -> socket")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
-                    given().contentType(ContentType.JSON)
-                            .header("Authorization", apiKey == null ? "" : "Bearer " + apiKey)
-                            .body("{\"message\":\"" + probe + "\"}").post("/api/notifications");
+                    publish.accept(probe);
                     return client.notification(probe).isPresent();
                 });
     }

@@ -63,7 +63,8 @@ public final class KafkaBrokerProcess {
         }
     }
 
-    private static int freePort() {
+    /** A loopback port nobody listens on right now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

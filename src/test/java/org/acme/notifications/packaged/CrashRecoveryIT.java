@@ -36,7 +36,7 @@ class CrashRecoveryIT {
         KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-crash-it"));
         broker.start();
         try (ServiceProcess service = new ServiceProcess(broker.bootstrapServers(), "crash").start()) {
-            Probes.awaitDelivery(service);
+            service.awaitDelivering();
             String run = UUID.randomUUID().toString();
             Set<String> acknowledged = ConcurrentHashMap.newKeySet();
             AtomicInteger sent = new AtomicInteger();

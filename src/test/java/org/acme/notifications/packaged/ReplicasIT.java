@@ -30,8 +30,8 @@ class ReplicasIT {
         BROKER.start();
         first = new ServiceProcess(BROKER.bootstrapServers(), "replica-1").start();
         second = new ServiceProcess(BROKER.bootstrapServers(), "replica-2").start();
-        Probes.awaitDelivery(first);
-        Probes.awaitDelivery(second);
+        first.awaitDelivering();
+        second.awaitDelivering();
     }
 
     @AfterAll

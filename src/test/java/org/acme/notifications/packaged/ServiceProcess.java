@@ -1,8 +1,11 @@
 package org.acme.notifications.packaged;
 
+import org.acme.notifications.delivery.Pipeline;
+import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.kafka.KafkaBrokerProcess;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +27,7 @@ final class ServiceProcess implements AutoCloseable {
 
     private final String bootstrapServers;
     private final String instanceId;
-    private final int port = freePort();
+    private final int port = KafkaBrokerProcess.freePort();
     private final Path log;
     private final HttpClient http = HttpClient.newHttpClient();
     private Process process;
@@ -61,6 +64,13 @@ final class ServiceProcess implements AutoCloseable {
                 .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
                 .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200);
         return this;
+    }
+
+    /** Waits until this instance delivers what it accepts (its consumer has its partition). */
+    void awaitDelivering() {
+        try (SocketClient client = SocketClient.connectWithJdkClient(baseUri(), null)) {
+            Pipeline.awaitReadyPublishingWith(client, this::publish);
+        }
     }
 
     /** SIGTERM, as Kubernetes stops a pod; waits for the process to exit. */
@@ -108,14 +118,6 @@ final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
