@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../../.."
 scenario="${1:?usage: bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]}"
 shift
 case "$scenario" in
-  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 1000) ;;
+  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 500) ;;
   saturation) preset=(--clients 1000 --notifications 2000 --rate 0 --warmup 1000) ;;
   scale)      preset=(--clients 10000 --notifications 600 --rate 10 --warmup 20) ;;
   startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;
@@ -52,7 +52,7 @@ for run in $(seq 1 "${RUNS:-1}"); do
       sleep 0.2
     done
   fi
-  java -Xmx2g -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
+  java -Xmx2g ${TOOL_JAVA_OPTS:-} -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
     --url "http://127.0.0.1:$http_port" --api-key "$api_key" --bootstrap-servers "127.0.0.1:$kafka_port" \
     "${target[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
   tail -n 1 "$out/run.txt" >> "$results"

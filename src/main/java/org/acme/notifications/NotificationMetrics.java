@@ -74,16 +74,16 @@ public class NotificationMetrics {
         published.get(source).increment();
     }
 
-    public void delivered() {
-        delivered.increment();
+    public void delivered(int frames) {
+        delivered.increment(frames);
     }
 
-    public void droppedClosed() {
-        droppedClosed.increment();
+    public void droppedClosed(int frames) {
+        droppedClosed.increment(frames);
     }
 
-    public void droppedSlow() {
-        droppedSlow.increment();
+    public void droppedSlow(int frames) {
+        droppedSlow.increment(frames);
     }
 
     public void slowDisconnect() {

@@ -3,7 +3,7 @@ package org.acme.notifications.delivery;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.opentelemetry.instrumentation.annotations.WithSpan;
+import io.netty.buffer.ByteBuf;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,24 +52,35 @@ public class NotificationBroadcaster {
         this.maxPendingFrames = config.socket().maxPendingFrames();
     }
 
-    /** Encodes once, then each event loop writes the same frame to its live sockets. */
-    @WithSpan("broadcast")
-    public void broadcast(Notification notification, int partition, long offset) {
-        String frame = encode(notification);
+    /**
+     * Encodes each notification once, then each event loop writes the frames of the batch to its live
+     * sockets, socket by socket, with one flush each: one system call per socket per batch.
+     */
+    public void broadcast(List<Positioned> batch) {
+        String[] texts = batch.stream().map(positioned -> encode(positioned.notification())).toArray(String[]::new);
+        ByteBuf[] frames = Arrays.stream(texts).map(FrameWriter::textFrame).toArray(ByteBuf[]::new);
         synchronized (this) {
-            recent.add(new RecentNotifications.Entry(partition, offset, notification.timestamp(), frame));
+            for (int i = 0; i < texts.length; i++) {
+                Positioned positioned = batch.get(i);
+                recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
+                        positioned.notification().timestamp(), texts[i]));
+            }
             for (EventLoop loop : eventLoops.values()) {
-                Subscriber[] live = loop.subscribers; // who is live now: a later joiner gets this frame in its replay
+                Subscriber[] live = loop.subscribers; // who is live now: a later joiner gets these frames in its replay
                 if (live.length > 0) {
                     loop.context.runOnContext(ignored -> {
                         for (Subscriber subscriber : live) {
-                            send(subscriber, frame);
+                            send(subscriber, frames);
                         }
                     });
                 }
             }
         }
-        metrics.broadcast(notification.timestamp());
+        batch.forEach(positioned -> metrics.broadcast(positioned.notification().timestamp()));
+    }
+
+    /** A notification and where its record sits in the topic. */
+    public record Positioned(Notification notification, int partition, long offset) {
     }
 
     /** Keeps a notification loaded from Kafka's history at start-up, without sending it. */
@@ -92,7 +104,7 @@ public class NotificationBroadcaster {
         Subscriber subscriber = new Subscriber(connection);
         connection.userData().put(SUBSCRIBER, subscriber);
         if (since != null) {
-            replay(subscriber, since);
+            replay(connection, since);
         }
         eventLoops.computeIfAbsent(Thread.currentThread(), thread -> new EventLoop(Vertx.currentContext()))
                 .add(subscriber);
@@ -106,8 +118,7 @@ public class NotificationBroadcaster {
         }
     }
 
-    private void replay(Subscriber subscriber, String since) {
-        WebSocketConnection connection = subscriber.connection;
+    private void replay(WebSocketConnection connection, String since) {
         RecentNotifications.Replay replay = parseId(since);
         if (replay == null) {
             sendControl(connection, ControlFrame.unknownId(since));
@@ -117,7 +128,8 @@ public class NotificationBroadcaster {
             sendControl(connection, ControlFrame.historyGap(since, replay.oldestId()));
         }
         // A replay may be longer than the pending-frames limit; the limit applies from the live stream on.
-        replay.frames().forEach(frame -> write(subscriber, frame));
+        replay.frames().forEach(frame -> sendText(connection, frame));
+        metrics.delivered(replay.frames().size());
         sendControl(connection, ControlFrame.resumed(since, replay.frames().size()));
     }
 
@@ -131,18 +143,18 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * Writes without waiting, but counts the writes not yet done: a socket that stops reading is
-     * closed rather than left to pile up frames in memory and slow everyone else.
+     * Writes without waiting, but a socket whose client stopped reading is closed once too many frames wait
+     * for it, rather than left to pile them up in memory.
      */
-    private void send(Subscriber subscriber, String frame) {
+    private void send(Subscriber subscriber, ByteBuf[] frames) {
         WebSocketConnection connection = subscriber.connection;
         if (subscriber.closing || connection.isClosed()) {
-            metrics.droppedClosed();
+            metrics.droppedClosed(frames.length);
             return;
         }
-        if (subscriber.pending >= maxPendingFrames) {
+        if (subscriber.writer.unwrittenFrames() + frames.length > maxPendingFrames) {
             subscriber.closing = true;
-            metrics.droppedSlow();
+            metrics.droppedSlow(frames.length);
             metrics.slowDisconnect();
             LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
             connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
@@ -150,26 +162,19 @@ public class NotificationBroadcaster {
                     }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
             return;
         }
-        write(subscriber, frame);
-    }
-
-    /** On the socket's event loop only, like the callbacks: {@code pending} needs no atomics. */
-    private void write(Subscriber subscriber, String frame) {
-        subscriber.pending++;
-        subscriber.connection.sendText(frame).subscribe().with(
-                ignored -> {
-                    subscriber.pending--;
-                    metrics.delivered();
-                },
-                failure -> {
-                    subscriber.pending--;
-                    metrics.droppedClosed();
-                    LOG.debugf("Could not write to connection %s: %s", subscriber.connection.id(), failure.getMessage());
-                });
+        for (ByteBuf frame : frames) {
+            subscriber.writer.write(frame);
+        }
+        subscriber.writer.flush();
+        metrics.delivered(frames.length);
     }
 
     private void sendControl(WebSocketConnection connection, ControlFrame frame) {
-        connection.sendText(encode(frame)).subscribe().with(ignored -> {
+        sendText(connection, encode(frame));
+    }
+
+    private void sendText(WebSocketConnection connection, String text) {
+        connection.sendText(text).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Could not write to connection %s: %s", connection.id(), failure.getMessage()));
     }
 
@@ -201,14 +206,15 @@ public class NotificationBroadcaster {
         }
     }
 
-    /** A live socket and its writes not yet done; touched only on the socket's event loop. */
+    /** A live socket; touched only on the socket's event loop. */
     private static final class Subscriber {
         final WebSocketConnection connection;
-        int pending;
+        final FrameWriter writer;
         boolean closing;
 
         Subscriber(WebSocketConnection connection) {
             this.connection = connection;
+            this.writer = FrameWriter.of(connection);
         }
     }
 

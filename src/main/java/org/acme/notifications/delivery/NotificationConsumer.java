@@ -1,9 +1,15 @@
 package org.acme.notifications.delivery;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.acme.notifications.InvalidNotificationException;
@@ -13,8 +19,13 @@ import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationSource;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads every record of the notifications topic, whoever produced it, and hands it to the
@@ -30,14 +41,17 @@ public class NotificationConsumer {
     private final PartitionPositions positions;
     private final NotificationsConfig config;
     private final NotificationMetrics metrics;
+    private final Tracer tracer;
 
     public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
-                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config, NotificationMetrics metrics) {
+                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config,
+                                NotificationMetrics metrics, Tracer tracer) {
         this.parser = parser;
         this.broadcaster = broadcaster;
         this.positions = positions;
         this.config = config;
         this.metrics = metrics;
+        this.tracer = tracer;
     }
 
     void logTopics(@Observes StartupEvent event) {
@@ -45,27 +59,48 @@ public class NotificationConsumer {
                 config.topic(), config.deadLetterTopic());
     }
 
+    /**
+     * One call per poll: at fan-out rates a batch is hundreds of records, and broadcasting them together
+     * lets every socket get them in one write (see {@link SocketFlushes}).
+     */
     @Incoming("notifications-in")
-    public Uni<Void> consume(IncomingKafkaRecord<String, byte[]> record) {
-        if (!positions.advance(record.getPartition(), record.getOffset())) {
-            return Uni.createFrom().completionStage(record.ack()); // fetched again after a rebalance
+    public Uni<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
+        List<Positioned> notifications = new ArrayList<>(batch.getRecords().size());
+        List<Span> spans = new ArrayList<>(batch.getRecords().size());
+        List<CompletableFuture<Void>> deadLettered = new ArrayList<>();
+        for (KafkaRecord<String, byte[]> kafkaRecord : batch) {
+            IncomingKafkaRecord<String, byte[]> record = kafkaRecord.unwrap(IncomingKafkaRecord.class);
+            if (!positions.advance(record.getPartition(), record.getOffset())) {
+                continue; // fetched again after a rebalance
+            }
+            NotificationRequest request;
+            try {
+                request = parser.fromRecordValue(record.getPayload());
+            } catch (InvalidNotificationException e) {
+                // Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on.
+                metrics.deadLettered();
+                LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
+                        Notification.id(record.getPartition(), record.getOffset()), record.getTopic(),
+                        e.getMessage(), config.deadLetterTopic());
+                deadLettered.add(record.nack(e).toCompletableFuture());
+                continue;
+            }
+            if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
+                metrics.published(NotificationSource.KAFKA);
+            }
+            notifications.add(new Positioned(Notification.of(request, record.getPartition(), record.getOffset(),
+                    record.getTimestamp()), record.getPartition(), record.getOffset()));
+            spans.add(broadcastSpan(record));
         }
-        NotificationRequest request;
-        try {
-            request = parser.fromRecordValue(record.getPayload());
-        } catch (InvalidNotificationException e) {
-            // Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on.
-            metrics.deadLettered();
-            LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
-                    Notification.id(record.getPartition(), record.getOffset()), record.getTopic(),
-                    e.getMessage(), config.deadLetterTopic());
-            return Uni.createFrom().completionStage(record.nack(e));
-        }
-        if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
-            metrics.published(NotificationSource.KAFKA);
-        }
-        broadcaster.broadcast(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
-                record.getPartition(), record.getOffset());
-        return Uni.createFrom().completionStage(record.ack());
+        broadcaster.broadcast(notifications);
+        spans.forEach(Span::end);
+        return Uni.createFrom().completionStage(CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)))
+                .chain(() -> Uni.createFrom().completionStage(batch.ack()));
+    }
+
+    /** Continues each record's trace (producer, then the connector's consumer span) into the broadcast. */
+    private Span broadcastSpan(IncomingKafkaRecord<String, byte[]> record) {
+        Context consumed = TracingMetadata.fromMessage(record).map(TracingMetadata::getCurrentContext).orElse(Context.current());
+        return tracer.spanBuilder("broadcast").setParent(consumed).startSpan();
     }
 }

@@ -29,8 +29,10 @@ import java.util.List;
  * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster};
  * a client may also publish by sending {@code {"message": "..."}}.
  */
-@WebSocket(path = "/ws/notifications")
+@WebSocket(path = NotificationSocket.PATH)
 public class NotificationSocket {
+
+    static final String PATH = "/ws/notifications";
 
     private static final Logger LOG = Logger.getLogger(NotificationSocket.class);
     private static final UserData.TypedKey<TokenBucket> PUBLISH_RATE = new UserData.TypedKey<>("publish-rate");

@@ -138,7 +138,7 @@ public final class LoadTool {
         }
 
         // Warm-up (JIT on both sides, connection pools, Kafka metadata), as fast as allowed, not measured.
-        long warmedUp = publishAll(vertx, 0, warmup, 0);
+        long warmedUp = publishAll(vertx, 0, warmup, rate);
         awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * benchClients.size());
         report.put("warmup", warmup);
 
