@@ -6,7 +6,7 @@ set -euo pipefail
 port="$1"
 dir="$2"
 mkdir -p "$dir"
-java -Xmx512m -cp "target/test-classes:$(cat target/test-classpath.txt)" \
+java -Xmx512m -XX:TieredStopAtLevel=1 -cp "target/test-classes:$(cat target/test-classpath.txt)" \
   org.acme.notifications.kafka.KafkaBroker "$port" "$((port + 1))" "$dir" > "$dir/broker.log" 2>&1 &
 echo $! > "$dir/broker.pid"
 for _ in $(seq 1 300); do
