@@ -3,14 +3,15 @@
 # all on this machine, and prints the tool's table and JSON line for each run.
 #   usage: src/test/scripts/bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
-#   BENCH_BUILD=0 skips ./mvnw package; SERVICE_JAVA_OPTS are passed to the service's JVM.
+#   BENCH_BUILD=0 skips ./mvnw package; SERVICE_JAVA_OPTS and TOOL_JAVA_OPTS go to the service's and the tool's JVM.
+# Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
 scenario="${1:?usage: bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]}"
 shift
 case "$scenario" in
-  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 500) ;;
+  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000) ;;
   saturation) preset=(--clients 1000 --notifications 2000 --rate 0 --warmup 1000) ;;
   scale)      preset=(--clients 10000 --notifications 600 --rate 10 --warmup 20) ;;
   startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;

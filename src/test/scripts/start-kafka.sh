@@ -6,6 +6,8 @@ set -euo pipefail
 port="$1"
 dir="$2"
 mkdir -p "$dir"
+# C1 only: this broker needs little peak speed, and C2 compiling for minutes would take CPU from the
+# service and the load tool on a small machine.
 java -Xmx512m -XX:TieredStopAtLevel=1 -cp "target/test-classes:$(cat target/test-classpath.txt)" \
   org.acme.notifications.kafka.KafkaBroker "$port" "$((port + 1))" "$dir" > "$dir/broker.log" 2>&1 &
 echo $! > "$dir/broker.pid"

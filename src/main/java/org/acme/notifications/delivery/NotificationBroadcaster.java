@@ -27,9 +27,10 @@ import java.util.Map;
  * joining take the same lock: a joining socket gets each notification exactly once, either in its
  * replay or live, never both and never neither.
  *
- * <p>Sockets are grouped by the event loop that serves them, and a notification is handed to each
- * loop once, which then writes it to its own sockets: a few tasks per notification instead of one per
- * socket, and every write made on the socket's own thread, in order, without locks.
+ * <p>Sockets are grouped by the event loop that serves them, and each batch of notifications read from
+ * Kafka is handed to each loop once, which then writes it to its own sockets: a few tasks per batch
+ * instead of one per socket, and every write made on the socket's own thread, in order, without locks.
+ * The frames are encoded once and written with {@link FrameWriter}.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
@@ -57,6 +58,9 @@ public class NotificationBroadcaster {
      * sockets, socket by socket, with one flush each: one system call per socket per batch.
      */
     public void broadcast(List<Positioned> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
         String[] texts = batch.stream().map(positioned -> encode(positioned.notification())).toArray(String[]::new);
         ByteBuf[] frames = Arrays.stream(texts).map(FrameWriter::textFrame).toArray(ByteBuf[]::new);
         synchronized (this) {
@@ -144,7 +148,7 @@ public class NotificationBroadcaster {
 
     /**
      * Writes without waiting, but a socket whose client stopped reading is closed once too many frames wait
-     * for it, rather than left to pile them up in memory.
+     * for it, rather than left to pile them up in memory (a batch may go over the limit by its own size).
      */
     private void send(Subscriber subscriber, ByteBuf[] frames) {
         WebSocketConnection connection = subscriber.connection;
@@ -152,7 +156,7 @@ public class NotificationBroadcaster {
             metrics.droppedClosed(frames.length);
             return;
         }
-        if (subscriber.writer.unwrittenFrames() + frames.length > maxPendingFrames) {
+        if (subscriber.writer.unwrittenFrames() >= maxPendingFrames) {
             subscriber.closing = true;
             metrics.droppedSlow(frames.length);
             metrics.slowDisconnect();

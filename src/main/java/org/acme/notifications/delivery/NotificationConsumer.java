@@ -60,8 +60,8 @@ public class NotificationConsumer {
     }
 
     /**
-     * One call per poll: at fan-out rates a batch is hundreds of records, and broadcasting them together
-     * lets every socket get them in one write (see {@link SocketFlushes}).
+     * One call per poll: under load a batch is hundreds of records, and broadcasting them together
+     * costs each socket one system call for all of them instead of one per notification.
      */
     @Incoming("notifications-in")
     public Uni<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
@@ -73,29 +73,35 @@ public class NotificationConsumer {
             if (!positions.advance(record.getPartition(), record.getOffset())) {
                 continue; // fetched again after a rebalance
             }
-            NotificationRequest request;
             try {
-                request = parser.fromRecordValue(record.getPayload());
+                notifications.add(read(record));
+                spans.add(broadcastSpan(record));
             } catch (InvalidNotificationException e) {
-                // Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on.
-                metrics.deadLettered();
-                LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
-                        Notification.id(record.getPartition(), record.getOffset()), record.getTopic(),
-                        e.getMessage(), config.deadLetterTopic());
-                deadLettered.add(record.nack(e).toCompletableFuture());
-                continue;
+                deadLettered.add(deadLetter(record, e));
             }
-            if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
-                metrics.published(NotificationSource.KAFKA);
-            }
-            notifications.add(new Positioned(Notification.of(request, record.getPartition(), record.getOffset(),
-                    record.getTimestamp()), record.getPartition(), record.getOffset()));
-            spans.add(broadcastSpan(record));
         }
         broadcaster.broadcast(notifications);
         spans.forEach(Span::end);
         return Uni.createFrom().completionStage(CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)))
                 .chain(() -> Uni.createFrom().completionStage(batch.ack()));
+    }
+
+    private Positioned read(IncomingKafkaRecord<String, byte[]> record) {
+        NotificationRequest request = parser.fromRecordValue(record.getPayload());
+        if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
+            metrics.published(NotificationSource.KAFKA);
+        }
+        return new Positioned(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
+                record.getPartition(), record.getOffset());
+    }
+
+    /** Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on. */
+    private CompletableFuture<Void> deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
+        metrics.deadLettered();
+        LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
+                Notification.id(record.getPartition(), record.getOffset()), record.getTopic(), e.getMessage(),
+                config.deadLetterTopic());
+        return record.nack(e).toCompletableFuture();
     }
 
     /** Continues each record's trace (producer, then the connector's consumer span) into the broadcast. */
