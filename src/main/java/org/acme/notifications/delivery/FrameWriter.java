@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.VoidChannelPromise;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -28,6 +29,8 @@ final class FrameWriter extends ChannelOutboundHandlerAdapter {
     private static final UserData.TypedKey<FrameWriter> KEY = new UserData.TypedKey<>("frame-writer");
 
     private ChannelHandlerContext context;
+    /** Completes no future per frame; a frame for a socket that just died is dropped without an error. */
+    private VoidChannelPromise writes;
 
     static FrameWriter of(WebSocketConnection connection) {
         return connection.userData().get(KEY);
@@ -54,6 +57,7 @@ final class FrameWriter extends ChannelOutboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.context = context;
+        this.writes = new VoidChannelPromise(context.channel(), false);
     }
 
     /** Frames handed to the channel and not yet taken by the kernel: a socket that does not read piles them up. */
@@ -63,7 +67,7 @@ final class FrameWriter extends ChannelOutboundHandlerAdapter {
     }
 
     void write(ByteBuf frame) {
-        context.write(frame.duplicate(), context.voidPromise());
+        context.write(frame.duplicate(), writes);
     }
 
     /** One system call for everything written since the last flush. */
