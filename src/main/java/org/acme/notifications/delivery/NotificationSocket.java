@@ -23,6 +23,7 @@ import org.acme.notifications.publish.NotificationPublisher;
 import org.acme.notifications.publish.PublishFailedException;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -113,6 +114,15 @@ public class NotificationSocket {
         }
         LOG.warnf(failure, "Socket %s failed", connection.id());
         return connection.close(new CloseReason(1011, "unexpected error"));
+    }
+
+    /**
+     * A client that vanished (connection reset, broken pipe: a phone that lost its network, a killed
+     * browser) is not an error of this service: the connection is already gone, there is nothing to close.
+     */
+    @OnError
+    void onConnectionLost(IOException failure, WebSocketConnection connection) {
+        LOG.debugf("Socket %s lost: %s", connection.id(), failure.getMessage());
     }
 
     /** Tells a client what went wrong with a frame it sent; control frames carry a {@code type} and never a {@code message}. */
