@@ -137,7 +137,7 @@ public final class LoadTool {
             report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) Math.max(1, benchClients.size() + stalled.size())));
         }
 
-        // Warm-up (JIT on both sides, connection pools, Kafka metadata), as fast as allowed, not measured.
+        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate, not measured.
         long warmedUp = publishAll(vertx, 0, warmup, rate);
         awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * benchClients.size());
         report.put("warmup", warmup);
