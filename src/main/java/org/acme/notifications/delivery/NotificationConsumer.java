@@ -95,13 +95,19 @@ public class NotificationConsumer {
                 record.getPartition(), record.getOffset());
     }
 
-    /** Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on. */
+    /**
+     * Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on. A copy that
+     * cannot be written is logged and given up: failing the batch would dead-letter its good records too.
+     */
     private CompletableFuture<Void> deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
+        String id = Notification.id(record.getPartition(), record.getOffset());
         metrics.deadLettered();
-        LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'",
-                Notification.id(record.getPartition(), record.getOffset()), record.getTopic(), e.getMessage(),
-                config.deadLetterTopic());
-        return record.nack(e).toCompletableFuture();
+        LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'", id, record.getTopic(),
+                e.getMessage(), config.deadLetterTopic());
+        return record.nack(e).toCompletableFuture().exceptionally(failure -> {
+            LOG.warnf("Record %s could not be copied to '%s': %s", id, config.deadLetterTopic(), failure.getMessage());
+            return null;
+        });
     }
 
     /** Continues each record's trace (producer, then the connector's consumer span) into the broadcast. */
