@@ -52,14 +52,16 @@
             if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
             } else if (frame.type === 'unknown-id') {
+                // Final: the id can never be resumed from (malformed, or not of this topic).
                 sessionStorage.removeItem(LAST_ID);
             } else if (typeof frame.message === 'string') {
                 sessionStorage.setItem(LAST_ID, frame.id);
                 show(frame);
             }
         };
-        socket.onclose = function () {
-            showState('reconnecting');
+        socket.onclose = function (event) {
+            // 4009: this server has not caught up with our last id yet. The id stays: retrying can succeed.
+            showState(event.code === 4009 ? 'catching-up' : 'reconnecting');
             // Full jitter, so that many pages do not reconnect in lockstep after a restart.
             const delay = Math.random() * backoff;
             backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);

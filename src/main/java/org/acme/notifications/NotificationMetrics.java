@@ -94,7 +94,7 @@ public class NotificationMetrics {
         deadLettered.increment();
     }
 
-    public void broadcast(Instant recordTimestamp) {
+    public void deliveryLatency(Instant recordTimestamp) {
         latency.record(Duration.between(recordTimestamp, Instant.now()));
     }
 }

@@ -1,5 +1,6 @@
 package org.acme.notifications;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -80,5 +81,19 @@ public interface NotificationsConfig {
         /** Longest wait at start-up for Kafka to hand over the history; the service starts without it after that. */
         @WithDefault("15s")
         Duration loadTimeout();
+
+        /**
+         * Most bytes of notification frames one resume replays; past it, the oldest are left out and a
+         * {@code history-gap} frame says so. Bounds what a client that resumes and never reads can hold.
+         */
+        @WithDefault("1M")
+        MemorySize maxReplay();
+
+        /**
+         * How long a socket whose {@code since} is ahead of this instance (history still loading, or this replica
+         * behind the one the client came from) waits for it; then it is closed with 4009 and may retry.
+         */
+        @WithDefault("10s")
+        Duration catchUpTimeout();
     }
 }

@@ -8,36 +8,46 @@ import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * At start-up, reads the last notifications of the topic from Kafka into the broadcaster's history,
  * so that a client can resume after this instance restarted (or on another replica). The live
  * consumer then starts exactly where this read stopped: no gap between history and live stream.
+ *
+ * <p>The load has one deadline, {@code notifications.history.load-timeout} from start-up. The live consumer
+ * waits for it until then (and a second more); if it gives up, it starts without history, and a load that
+ * finishes later is dropped rather than mixed into the live history.
  */
 @ApplicationScoped
 public class HistoryLoader {
 
     private static final Logger LOG = Logger.getLogger(HistoryLoader.class);
+    private static final Duration GRACE = Duration.ofSeconds(1);
 
-    private final CompletableFuture<Map<Integer, Long>> loadedUpTo = new CompletableFuture<>();
     private final Map<String, Object> kafkaConfig;
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
     private final NotificationsConfig config;
+    private final CompletableFuture<Map<Integer, Long>> loadedUpTo = new CompletableFuture<>();
+    private final Instant deadline;
 
     public HistoryLoader(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
                          NotificationRequestParser parser, NotificationBroadcaster broadcaster, NotificationsConfig config) {
@@ -45,81 +55,88 @@ public class HistoryLoader {
         this.parser = parser;
         this.broadcaster = broadcaster;
         this.config = config;
+        this.deadline = Instant.now().plus(config.history().loadTimeout());
     }
 
     void load(@Observes StartupEvent event) {
         // Off the start-up path: the service is up at once, and the live consumer waits for this.
-        Thread loader = new Thread(() -> loadedUpTo.complete(read()), "history-loader");
+        Thread loader = new Thread(this::load, "history-loader");
         loader.setDaemon(true);
         loader.start();
     }
 
     /**
-     * Per partition, the offset the history was read up to (exclusive), where live consumption
-     * starts; empty when the history could not be read in time.
+     * Per partition, the offset the history was read up to (exclusive), where live consumption starts;
+     * empty when the history could not be read by the deadline. Blocks until then at most.
      */
-    Map<Integer, Long> loadedUpTo() {
+    Map<Integer, Long> awaitLoaded() {
+        Duration left = Duration.between(Instant.now(), deadline.plus(GRACE));
         try {
-            return loadedUpTo.get(config.history().loadTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+            return loadedUpTo.get(Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            synchronized (loadedUpTo) {
+                if (loadedUpTo.complete(Map.of())) {
+                    LOG.warnf("The recent notifications were not loaded from Kafka by the deadline (%s); clients that "
+                            + "reconnect now resume only from what arrives from here on", config.history().loadTimeout());
+                }
+            }
+            return loadedUpTo.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return Map.of();
+        } catch (ExecutionException e) {
+            return Map.of(); // never completed exceptionally
         }
     }
 
-    private Map<Integer, Long> read() {
-        Duration timeout = config.history().loadTimeout();
+    private void load() {
+        long started = System.nanoTime();
+        HistoryReader.Read read;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig())) {
+            read = new HistoryReader(consumer, deadline, Clock.systemUTC()).read(config.topic(), config.history().size());
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not load the recent notifications from Kafka (%s); clients that reconnect now "
+                    + "resume only from what arrives from here on", e.getMessage());
+            handOver(Map.of(), List.of(), Map.of());
+            return;
+        }
+        List<Positioned> notifications = new ArrayList<>(read.records().size());
+        for (ConsumerRecord<byte[], byte[]> record : read.records()) {
+            try {
+                notifications.add(new Positioned(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
+                        record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset()));
+            } catch (InvalidNotificationException notANotification) {
+                // the live consumer dead-lettered it when it came in
+            }
+        }
+        if (handOver(read.startsAt(), notifications, read.upTo())) {
+            LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
+                    notifications.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+        } else {
+            LOG.warnf("Dropped %d recent notifications loaded from Kafka after the deadline: the live stream had started without them",
+                    notifications.size());
+        }
+    }
+
+    /** Gives the history to the broadcaster unless the live consumer gave up waiting; false when it did. */
+    private boolean handOver(Map<Integer, Long> startsAt, List<Positioned> notifications, Map<Integer, Long> upTo) {
+        synchronized (loadedUpTo) {
+            if (loadedUpTo.isDone()) {
+                return false;
+            }
+            broadcaster.loadHistory(startsAt, notifications);
+            loadedUpTo.complete(upTo);
+            return true;
+        }
+    }
+
+    private Map<String, Object> consumerConfig() {
         Map<String, Object> consumerConfig = new HashMap<>(kafkaConfig);
         consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "notifications-history");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumerConfig.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        long started = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(config.topic(), timeout).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            if (partitions.isEmpty()) {
-                return Map.of();
-            }
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
-            consumer.assign(partitions);
-            for (TopicPartition partition : partitions) {
-                long start = Math.max(beginning.get(partition), end.get(partition) - config.history().size());
-                consumer.seek(partition, start);
-                broadcaster.historyStartsAt(partition.partition(), start);
-            }
-            int loaded = 0;
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("history not read within " + timeout);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-                        loaded += remember(record) ? 1 : 0;
-                    }
-                }
-            }
-            LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
-                    loaded, Duration.ofNanos(System.nanoTime() - started).toMillis());
-            Map<Integer, Long> upTo = new HashMap<>();
-            end.forEach((partition, offset) -> upTo.put(partition.partition(), offset));
-            return upTo;
-        } catch (RuntimeException e) {
-            LOG.warnf("Could not load the recent notifications from Kafka (%s); clients that reconnect now "
-                    + "resume only from what arrives from here on", e.getMessage());
-            return Map.of();
-        }
-    }
-
-    private boolean remember(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            broadcaster.remember(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
-                    record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset());
-            return true;
-        } catch (InvalidNotificationException notANotification) {
-            return false; // the live consumer dead-lettered it when it came in
-        }
+        return consumerConfig;
     }
 }

@@ -16,8 +16,11 @@ import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -25,161 +28,206 @@ import java.util.Map;
  * Sends each notification to every open socket of this instance, and keeps the recent ones so that
  * a socket that reconnects with {@code ?since=<id>} first gets what it missed. Broadcasting and
  * joining take the same lock: a joining socket gets each notification exactly once, either in its
- * replay or live, never both and never neither.
+ * replay or live, never both and never neither. The lock covers bookkeeping only; every write happens
+ * later, on the socket's own event loop, through its {@link SocketOutbox}.
  *
  * <p>Sockets are grouped by the event loop that serves them, and each batch of notifications read from
- * Kafka is handed to each loop once, which then writes it to its own sockets: a few tasks per batch
- * instead of one per socket, and every write made on the socket's own thread, in order, without locks.
- * The frames are encoded once and written with {@link FrameWriter}.
+ * Kafka is handed to each loop once, which then hands it to its own sockets: a few tasks per batch
+ * instead of one per socket. The frames are encoded once ({@link TextFrames}).
+ *
+ * <p>A socket whose {@code since} is ahead of this instance (the history is still loading, or this
+ * replica lags behind the one the client came from) waits, live for nothing, until this instance reaches
+ * that id; past {@code notifications.history.catch-up-timeout} it is closed with {@link #BEHIND} and may
+ * retry.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
 
+    /** Close code for a socket whose {@code since} this instance did not reach in time; the same id may be retried. */
+    public static final int BEHIND = 4009;
+
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
-    private static final UserData.TypedKey<Subscriber> SUBSCRIBER = new UserData.TypedKey<>("subscriber");
-    /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
-    public static final int TOO_SLOW = 4008;
+    private static final UserData.TypedKey<SocketOutbox> OUTBOX = new UserData.TypedKey<>("outbox");
 
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
-    private final RecentNotifications recent;
     private final int maxPendingFrames;
-    private final Map<Thread, EventLoop> eventLoops = new HashMap<>(); // guarded by this
+    private final long maxReplayBytes;
+    private final Duration catchUpTimeout;
+
+    // All guarded by this.
+    private final RecentNotifications recent;
+    private final Map<Thread, EventLoop> eventLoops = new HashMap<>();
+    private final List<Waiting> waiting = new ArrayList<>();
+    private boolean streamStarted;
 
     public NotificationBroadcaster(ObjectMapper mapper, NotificationMetrics metrics, NotificationsConfig config) {
         this.mapper = mapper;
         this.metrics = metrics;
         this.recent = new RecentNotifications(config.history().size(), config.history().maxAge());
         this.maxPendingFrames = config.socket().maxPendingFrames();
+        this.maxReplayBytes = config.history().maxReplay().asLongValue();
+        this.catchUpTimeout = config.history().catchUpTimeout();
     }
 
-    /**
-     * Encodes each notification once, then each event loop writes the frames of the batch to its live
-     * sockets, socket by socket, with one flush each: one system call per socket per batch.
-     */
+    /** Encodes each notification once, then hands the batch to every event loop that has live sockets. */
     public void broadcast(List<Positioned> batch) {
         if (batch.isEmpty()) {
             return;
         }
-        String[] texts = batch.stream().map(positioned -> encode(positioned.notification())).toArray(String[]::new);
-        ByteBuf[] frames = Arrays.stream(texts).map(FrameWriter::textFrame).toArray(ByteBuf[]::new);
+        TextFrames frames = TextFrames.encode(batch.stream().map(positioned -> encode(positioned.notification())).toList());
         synchronized (this) {
-            for (int i = 0; i < texts.length; i++) {
+            for (int i = 0; i < batch.size(); i++) {
                 Positioned positioned = batch.get(i);
                 recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
-                        positioned.notification().timestamp(), texts[i]));
+                        positioned.notification().timestamp(), frames.frames()[i]));
             }
             for (EventLoop loop : eventLoops.values()) {
-                Subscriber[] live = loop.subscribers; // who is live now: a later joiner gets these frames in its replay
+                SocketOutbox[] live = loop.outboxes; // who is live now: a later joiner gets these frames in its replay
                 if (live.length > 0) {
                     loop.context.runOnContext(ignored -> {
-                        for (Subscriber subscriber : live) {
-                            send(subscriber, frames);
+                        for (SocketOutbox outbox : live) {
+                            outbox.offer(frames);
                         }
                     });
                 }
             }
+            resumeWaitingSockets();
         }
-        batch.forEach(positioned -> metrics.broadcast(positioned.notification().timestamp()));
+        batch.forEach(positioned -> metrics.deliveryLatency(positioned.notification().timestamp()));
     }
 
     /** A notification and where its record sits in the topic. */
     public record Positioned(Notification notification, int partition, long offset) {
     }
 
-    /** Keeps a notification loaded from Kafka's history at start-up, without sending it. */
-    synchronized void remember(Notification notification, int partition, long offset) {
-        recent.add(new RecentNotifications.Entry(partition, offset, notification.timestamp(), encode(notification)));
+    /** The history read from Kafka at start-up, oldest first; comes before anything live. */
+    synchronized void loadHistory(Map<Integer, Long> startsAt, List<Positioned> notifications) {
+        startsAt.forEach(recent::coverFrom);
+        for (Positioned positioned : notifications) {
+            recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
+                    positioned.notification().timestamp(), TextFrames.encode(encode(positioned.notification()))));
+        }
     }
 
-    /** Where the history of a partition loaded at start-up begins. */
-    synchronized void historyStartsAt(int partition, long offset) {
-        recent.coverFrom(partition, offset);
+    /**
+     * The live consumer starts at these offsets: partitions without a loaded history start there, and
+     * from now on every resume is answered by what this instance has and will receive.
+     */
+    synchronized void streamStartsAt(Map<Integer, Long> positions) {
+        positions.forEach((partition, offset) -> {
+            if (!recent.knows(partition)) {
+                recent.coverFrom(partition, offset);
+            }
+        });
+        streamStarted = true;
+        resumeWaitingSockets();
+    }
+
+    /** Whether resumes can be answered: the history is loaded (or given up) and the live stream has started. */
+    public synchronized boolean streamStarted() {
+        return streamStarted;
     }
 
     /**
      * A socket joins the stream, on its own event loop: with {@code since}, it is first sent every kept
-     * notification after that id (preceded by a control frame if some were no longer kept), then it is live.
+     * notification after that id (preceded by a control frame if some are left out), then it is live.
      */
-    public synchronized void join(WebSocketConnection connection, String since) {
-        if (!Context.isOnEventLoopThread()) {
+    public void join(WebSocketConnection connection, String since) {
+        Context context = Vertx.currentContext();
+        if (context == null || !Context.isOnEventLoopThread()) {
             throw new IllegalStateException("Sockets join on their event loop");
         }
-        Subscriber subscriber = new Subscriber(connection);
-        connection.userData().put(SUBSCRIBER, subscriber);
-        if (since != null) {
-            replay(connection, since);
+        SocketOutbox outbox = new SocketOutbox(connection, SocketChannels.of(connection), maxPendingFrames, metrics);
+        connection.userData().put(OUTBOX, outbox);
+        ResumePoint from = since == null ? null : ResumePoint.parse(since);
+        ByteBuf[] replay;
+        synchronized (this) {
+            if (since == null) {
+                goLive(outbox, Thread.currentThread(), context);
+                return;
+            }
+            if (from != null && (!streamStarted || (recent.knows(from.partition()) && recent.isAhead(from.partition(), from.offset())))) {
+                Waiting socket = new Waiting(outbox, connection, context, from, since);
+                socket.timer = context.owner().setTimer(catchUpTimeout.toMillis(), ignored -> giveUpWaiting(socket));
+                waiting.add(socket);
+                return;
+            }
+            replay = replayFor(from, since);
+            goLive(outbox, Thread.currentThread(), context);
         }
-        eventLoops.computeIfAbsent(Thread.currentThread(), thread -> new EventLoop(Vertx.currentContext()))
-                .add(subscriber);
+        outbox.replay(replay);
     }
 
     /** A closed socket leaves the stream. */
     public synchronized void leave(WebSocketConnection connection) {
-        Subscriber subscriber = connection.userData().get(SUBSCRIBER);
-        if (subscriber != null) {
-            eventLoops.values().forEach(loop -> loop.remove(subscriber));
-        }
-    }
-
-    private void replay(WebSocketConnection connection, String since) {
-        RecentNotifications.Replay replay = parseId(since);
-        if (replay == null) {
-            sendControl(connection, ControlFrame.unknownId(since));
+        SocketOutbox outbox = connection.userData().get(OUTBOX);
+        if (outbox == null) {
             return;
         }
-        if (!replay.complete()) {
-            sendControl(connection, ControlFrame.historyGap(since, replay.oldestId()));
-        }
-        // A replay may be longer than the pending-frames limit; the limit applies from the live stream on.
-        replay.frames().forEach(frame -> sendText(connection, frame));
-        metrics.delivered(replay.frames().size());
-        sendControl(connection, ControlFrame.resumed(since, replay.frames().size()));
+        eventLoops.values().forEach(loop -> loop.remove(outbox));
+        waiting.removeIf(socket -> {
+            if (socket.outbox == outbox) {
+                socket.context.owner().cancelTimer(socket.timer);
+                return true;
+            }
+            return false;
+        });
     }
 
-    private RecentNotifications.Replay parseId(String id) {
-        int dash = id.indexOf('-');
-        try {
-            return recent.after(Integer.parseInt(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
-        } catch (NumberFormatException | IndexOutOfBoundsException e) {
-            return null;
+    /** Makes live every waiting socket whose id this instance has now reached; with the lock held. */
+    private void resumeWaitingSockets() {
+        if (waiting.isEmpty() || !streamStarted) {
+            return;
         }
+        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+            Waiting socket = it.next();
+            if (recent.knows(socket.from.partition()) && recent.isAhead(socket.from.partition(), socket.from.offset())) {
+                continue;
+            }
+            it.remove();
+            socket.context.owner().cancelTimer(socket.timer);
+            ByteBuf[] replay = replayFor(socket.from, socket.since);
+            goLive(socket.outbox, socket.eventLoop, socket.context);
+            // Queued before any later batch's task for that loop: the replay is written first.
+            socket.context.runOnContext(ignored -> socket.outbox.replay(replay));
+        }
+    }
+
+    private void giveUpWaiting(Waiting socket) {
+        synchronized (this) {
+            if (!waiting.remove(socket)) {
+                return; // it went live or left meanwhile
+            }
+        }
+        LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
+        socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
+                .subscribe().with(ignored -> {
+                }, failure -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), failure.getMessage()));
     }
 
     /**
-     * Writes without waiting, but a socket whose client stopped reading is closed once too many frames wait
-     * for it, rather than left to pile them up in memory (a batch may go over the limit by its own size).
+     * The frames a resume from {@code from} gets, control frames included; with the lock held, and only for an
+     * id this instance has reached (or one it can never reach: a malformed id or a partition it has no stream of).
      */
-    private void send(Subscriber subscriber, ByteBuf[] frames) {
-        WebSocketConnection connection = subscriber.connection;
-        if (subscriber.closing || connection.isClosed()) {
-            metrics.droppedClosed(frames.length);
-            return;
+    private ByteBuf[] replayFor(ResumePoint from, String since) {
+        if (from == null || !recent.knows(from.partition())) {
+            return new ByteBuf[] {TextFrames.encode(encode(ControlFrame.unknownId(since)))};
         }
-        if (subscriber.writer.unwrittenFrames() >= maxPendingFrames) {
-            subscriber.closing = true;
-            metrics.droppedSlow(frames.length);
-            metrics.slowDisconnect();
-            LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
-            connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
-                    ignored -> {
-                    }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
-            return;
+        RecentNotifications.Replay replay = recent.after(from.partition(), from.offset(), maxReplayBytes);
+        List<ByteBuf> frames = new ArrayList<>(replay.frames().size() + 2);
+        if (!replay.complete()) {
+            frames.add(TextFrames.encode(encode(ControlFrame.historyGap(since, replay.firstId()))));
         }
-        for (ByteBuf frame : frames) {
-            subscriber.writer.write(frame);
-        }
-        subscriber.writer.flush();
-        metrics.delivered(frames.length);
+        frames.addAll(replay.frames());
+        frames.add(TextFrames.encode(encode(ControlFrame.resumed(since, replay.frames().size()))));
+        metrics.delivered(replay.frames().size());
+        return frames.toArray(ByteBuf[]::new);
     }
 
-    private void sendControl(WebSocketConnection connection, ControlFrame frame) {
-        sendText(connection, encode(frame));
-    }
-
-    private void sendText(WebSocketConnection connection, String text) {
-        connection.sendText(text).subscribe().with(ignored -> {
-        }, failure -> LOG.debugf("Could not write to connection %s: %s", connection.id(), failure.getMessage()));
+    /** Sockets are grouped by their event loop's thread: each socket has a context of its own, its loop has many. */
+    private void goLive(SocketOutbox outbox, Thread eventLoop, Context context) {
+        eventLoops.computeIfAbsent(eventLoop, thread -> new EventLoop(context)).add(outbox);
     }
 
     private String encode(Object frame) {
@@ -187,6 +235,18 @@ public class NotificationBroadcaster {
             return mapper.writeValueAsString(frame);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Frames always serialize", e);
+        }
+    }
+
+    /** A {@code since} id: {@code <partition>-<offset>}; null when malformed. */
+    record ResumePoint(int partition, long offset) {
+        static ResumePoint parse(String id) {
+            int dash = id.indexOf('-');
+            try {
+                return new ResumePoint(Integer.parseInt(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                return null;
+            }
         }
     }
 
@@ -201,7 +261,8 @@ public class NotificationBroadcaster {
 
         static ControlFrame historyGap(String since, String oldest) {
             return new ControlFrame("history-gap", since, null, oldest,
-                    "Some notifications after " + since + " are no longer kept; the replay starts at the oldest one kept");
+                    "Not every notification after " + since + " is replayed (no longer kept, or more than one replay holds); "
+                            + "the replay starts at the oldest one sent");
         }
 
         static ControlFrame unknownId(String since) {
@@ -210,35 +271,42 @@ public class NotificationBroadcaster {
         }
     }
 
-    /** A live socket; touched only on the socket's event loop. */
-    private static final class Subscriber {
+    /** A socket whose {@code since} this instance has not reached yet. */
+    private static final class Waiting {
+        final SocketOutbox outbox;
         final WebSocketConnection connection;
-        final FrameWriter writer;
-        boolean closing;
+        final Context context;
+        final Thread eventLoop = Thread.currentThread(); // made on the socket's event loop
+        final ResumePoint from;
+        final String since;
+        long timer;
 
-        Subscriber(WebSocketConnection connection) {
+        Waiting(SocketOutbox outbox, WebSocketConnection connection, Context context, ResumePoint from, String since) {
+            this.outbox = outbox;
             this.connection = connection;
-            this.writer = FrameWriter.of(connection);
+            this.context = context;
+            this.from = from;
+            this.since = since;
         }
     }
 
     /** The live sockets of one event loop; the array is replaced, never changed, so a broadcast can hand it over as is. */
     private static final class EventLoop {
         final Context context;
-        Subscriber[] subscribers = new Subscriber[0];
+        SocketOutbox[] outboxes = new SocketOutbox[0];
 
         EventLoop(Context context) {
             this.context = context;
         }
 
-        void add(Subscriber subscriber) {
-            Subscriber[] more = Arrays.copyOf(subscribers, subscribers.length + 1);
-            more[subscribers.length] = subscriber;
-            subscribers = more;
+        void add(SocketOutbox outbox) {
+            SocketOutbox[] more = Arrays.copyOf(outboxes, outboxes.length + 1);
+            more[outboxes.length] = outbox;
+            outboxes = more;
         }
 
-        void remove(Subscriber subscriber) {
-            subscribers = Arrays.stream(subscribers).filter(other -> other != subscriber).toArray(Subscriber[]::new);
+        void remove(SocketOutbox outbox) {
+            outboxes = Arrays.stream(outboxes).filter(other -> other != outbox).toArray(SocketOutbox[]::new);
         }
     }
 }

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,25 +28,32 @@ public class PartitionPositions implements KafkaConsumerRebalanceListener {
 
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
     private final HistoryLoader history;
+    private final NotificationBroadcaster broadcaster;
 
-    public PartitionPositions(HistoryLoader history) {
+    public PartitionPositions(HistoryLoader history, NotificationBroadcaster broadcaster) {
         this.history = history;
+        this.broadcaster = broadcaster;
     }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        Map<Integer, Long> firstAssigned = new HashMap<>();
         for (TopicPartition partition : partitions) {
             Long known = next.get(partition.partition());
             if (known == null) {
                 // First assignment: start where the history read at start-up stopped or, without one,
                 // where auto.offset.reset (latest) puts us; and remember it.
-                known = history.loadedUpTo().get(partition.partition());
+                known = history.awaitLoaded().get(partition.partition());
                 if (known == null) {
                     known = consumer.position(partition);
                 }
                 next.put(partition.partition(), known);
+                firstAssigned.put(partition.partition(), known);
             }
             consumer.seek(partition, known);
+        }
+        if (!firstAssigned.isEmpty()) {
+            broadcaster.streamStartsAt(firstAssigned);
         }
     }
 

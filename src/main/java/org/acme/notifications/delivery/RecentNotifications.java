@@ -1,5 +1,8 @@
 package org.acme.notifications.delivery;
 
+import io.netty.buffer.ByteBuf;
+import org.acme.notifications.Notification;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -11,16 +14,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The last notifications, encoded, in the order they were delivered: what a reconnecting client is
- * replayed. Bounded by count and age. Not thread-safe: {@link NotificationBroadcaster} guards it.
+ * The last notifications, as encoded frames, in the order they were delivered: what a reconnecting client
+ * is replayed. Bounded by count and age. Not thread-safe: {@link NotificationBroadcaster} guards it.
  */
 class RecentNotifications {
 
-    record Entry(int partition, long offset, Instant timestamp, String frame) {
+    record Entry(int partition, long offset, Instant timestamp, ByteBuf frame) {
     }
 
-    /** What a resume from an id gets. {@code complete} is false when older notifications were already dropped. */
-    record Replay(List<String> frames, boolean complete, String oldestId) {
+    /**
+     * What a resume gets: the frames after the requested id, oldest first. {@code complete} is false when
+     * some were dropped from the history or left out to keep the replay within its byte budget; the replay
+     * then starts at {@code firstId}.
+     */
+    record Replay(List<ByteBuf> frames, boolean complete, String firstId) {
     }
 
     private final Deque<Entry> entries = new ArrayDeque<>();
@@ -29,7 +36,7 @@ class RecentNotifications {
     // Per partition: the first offset from which every notification is still here. Offsets below it
     // were dropped (or never loaded), so a resume from before it has a gap.
     private final Map<Integer, Long> coveredFrom = new HashMap<>();
-    // Per partition: the offset after the newest record seen, to tell ids from the future (unknown).
+    // Per partition: the offset after the newest record seen; a resume from there on is ahead of this instance.
     private final Map<Integer, Long> next = new HashMap<>();
 
     RecentNotifications(int maxSize, Duration maxAge) {
@@ -37,9 +44,9 @@ class RecentNotifications {
         this.maxAge = maxAge;
     }
 
-    /** Marks where the history of a partition starts (at start-up, where loading from Kafka began). */
+    /** Marks where this instance's stream of a partition starts (where the history load or the consumer began). */
     void coverFrom(int partition, long offset) {
-        coveredFrom.put(partition, offset);
+        coveredFrom.merge(partition, offset, Math::max);
         next.merge(partition, offset, Math::max);
     }
 
@@ -52,25 +59,41 @@ class RecentNotifications {
         }
     }
 
-    /** Everything after {@code (partition, offset)}, oldest first; null when that id is not one of this topic's. */
-    Replay after(int partition, long offset) {
+    /** Whether this instance has a stream for that partition at all. */
+    boolean knows(int partition) {
+        return next.containsKey(partition);
+    }
+
+    /** Whether the record at {@code offset} is one this instance has not received yet. */
+    boolean isAhead(int partition, long offset) {
         Long end = next.get(partition);
-        if (end == null || offset >= end) {
-            return null;
-        }
+        return end == null || offset >= end;
+    }
+
+    /**
+     * Everything after {@code (partition, offset)}, oldest first, at most {@code maxBytes} of frames (the
+     * newest ones). Only for a position this instance has reached.
+     */
+    Replay after(int partition, long offset, long maxBytes) {
         dropOlderThan(Instant.now().minus(maxAge));
-        List<String> frames = new ArrayList<>();
+        List<Entry> after = new ArrayList<>();
         boolean found = false;
         for (Entry entry : entries) {
             // Arrival order: once past the requested position in its partition, everything after follows.
             found |= entry.partition() == partition && entry.offset() > offset;
             if (found) {
-                frames.add(entry.frame());
+                after.add(entry);
             }
         }
-        boolean complete = offset + 1 >= coveredFrom.getOrDefault(partition, 0L);
-        Entry oldest = entries.peekFirst();
-        return new Replay(frames, complete, oldest == null ? null : oldest.partition() + "-" + oldest.offset());
+        int first = after.size();
+        long bytes = 0;
+        while (first > 0 && bytes + after.get(first - 1).frame().readableBytes() <= maxBytes) {
+            bytes += after.get(--first).frame().readableBytes();
+        }
+        boolean complete = first == 0 && offset + 1 >= coveredFrom.getOrDefault(partition, 0L);
+        List<ByteBuf> frames = after.subList(first, after.size()).stream().map(Entry::frame).toList();
+        String firstId = first < after.size() ? Notification.id(after.get(first).partition(), after.get(first).offset()) : null;
+        return new Replay(frames, complete, firstId);
     }
 
     private void dropOlderThan(Instant limit) {

@@ -30,6 +30,12 @@ public final class Pipeline {
                 .body("{\"message\":\"" + probe + "\"}").post("/api/notifications"));
     }
 
+    /** Publishes over REST (no API key) and checks the 202. */
+    public static void publish(String message) {
+        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                .post("/api/notifications").then().statusCode(202);
+    }
+
     /** As {@link #awaitReady(SocketClient)}, publishing each probe message with {@code publish}. */
     public static void awaitReadyPublishingWith(SocketClient client, Consumer<String> publish) {
         String probe = "probe " + UUID.randomUUID();

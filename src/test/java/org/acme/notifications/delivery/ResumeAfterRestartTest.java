@@ -40,8 +40,8 @@ class ResumeAfterRestartTest {
     void resumeFromAnIdWrittenBeforeThisInstanceStarted() {
         try (SocketClient client = SocketClient.connect(URI.create(baseUri + "?since=0-3"))) {
             client.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
-            assertThat(ResumeTest.messages(client), equalTo(List.of("history 4", "history 5")));
-            assertThat(ResumeTest.types(client), equalTo(List.of("resumed")));
+            assertThat(client.messages(), equalTo(List.of("history 4", "history 5")));
+            assertThat(client.controlTypes(), equalTo(List.of("resumed")));
         }
     }
 
@@ -52,9 +52,9 @@ class ResumeAfterRestartTest {
             JsonNode gap = client.frames().get(0);
             assertThat(gap.get("type").asText(), equalTo("history-gap"));
             assertThat(gap.get("oldest").asText(), equalTo("0-3"));
-            assertThat(ResumeTest.messages(client), equalTo(List.of("history 3", "history 4", "history 5")));
+            assertThat(client.messages(), equalTo(List.of("history 3", "history 4", "history 5")));
 
-            ResumeTest.publish("live after the history");
+            Pipeline.publish("live after the history");
             client.awaitNotification("live after the history");
         }
     }

@@ -100,14 +100,18 @@ public final class SocketClient implements AutoCloseable {
 
     /** With the JDK's client, resuming after the notification {@code since} (none when null). */
     public static SocketClient connectWithJdkClient(URI baseUri, String apiKey, String since) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        if (apiKey != null) {
+            builder.header("Authorization", "Bearer " + apiKey);
+        }
+        String path = "/ws/notifications" + (since == null ? "" : "?since=" + since);
+        return connectWithJdkClient(builder, URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve(path));
+    }
+
+    /** With the JDK's client, to the full socket URI ({@code ws://} or {@code wss://}, query included). */
+    public static SocketClient connectWithJdkClient(WebSocket.Builder builder, URI socketUri) {
         return new SocketClient((onText, onClose) -> {
-            WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
-            if (apiKey != null) {
-                builder.header("Authorization", "Bearer " + apiKey);
-            }
-            String path = "/ws/notifications" + (since == null ? "" : "?since=" + since);
-            WebSocket socket = builder.buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws"))
-                    .resolve(path), new WebSocket.Listener() {
+            WebSocket socket = builder.buildAsync(socketUri, new WebSocket.Listener() {
                 private final StringBuilder partial = new StringBuilder();
 
                 @Override
@@ -125,6 +129,12 @@ public final class SocketClient implements AutoCloseable {
                 public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                     onClose.accept(statusCode);
                     return null;
+                }
+
+                /** A broken connection (reset, a TLS failure) is a close without a close frame: 1006. */
+                @Override
+                public void onError(WebSocket webSocket, Throwable error) {
+                    onClose.accept(1006);
                 }
             }).join();
             return new Connection() {
@@ -168,6 +178,16 @@ public final class SocketClient implements AutoCloseable {
 
     public List<JsonNode> frames() {
         return List.copyOf(frames);
+    }
+
+    /** The messages of the notifications received so far, in order. */
+    public List<String> messages() {
+        return frames.stream().filter(f -> f.has("message")).map(f -> f.get("message").asText()).toList();
+    }
+
+    /** The types of the control frames received so far ({@code resumed}, {@code error}...), in order. */
+    public List<String> controlTypes() {
+        return frames.stream().filter(f -> f.has("type")).map(f -> f.get("type").asText()).toList();
     }
 
     public Optional<JsonNode> notification(String message) {

@@ -1,5 +1,7 @@
 package org.acme.notifications.packaged;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
@@ -13,7 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 
@@ -24,17 +28,25 @@ import static org.awaitility.Awaitility.await;
 final class ServiceProcess implements AutoCloseable {
 
     static final String API_KEY = "process-test-key";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String bootstrapServers;
     private final String instanceId;
+    private final Map<String, String> settings;
     private final int port = KafkaBrokerProcess.freePort();
     private final Path log;
     private final HttpClient http = HttpClient.newHttpClient();
     private Process process;
 
     ServiceProcess(String bootstrapServers, String instanceId) {
+        this(bootstrapServers, instanceId, Map.of());
+    }
+
+    /** With extra configuration properties, given to the JVM as system properties. */
+    ServiceProcess(String bootstrapServers, String instanceId, Map<String, String> settings) {
         this.bootstrapServers = bootstrapServers;
         this.instanceId = instanceId;
+        this.settings = settings;
         this.log = Path.of("target", "service-" + instanceId + ".log").toAbsolutePath();
     }
 
@@ -42,11 +54,23 @@ final class ServiceProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + "/");
     }
 
-    /** Starts the jar and waits until it reports ready (HTTP up, Kafka reachable). */
+    /** Starts the jar and waits until it reports ready (HTTP up, Kafka reachable, history loaded). */
     ServiceProcess start() {
-        ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString()))
+        launch();
+        await("service " + instanceId + " ready (log: " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
+                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200);
+        return this;
+    }
+
+    /** Starts the jar and waits for its HTTP server only: it may not be ready. */
+    ServiceProcess launch() {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        settings.forEach((name, value) -> command.add("-D" + name + "=" + value));
+        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
@@ -58,12 +82,31 @@ final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the service", e);
         }
-        await("service " + instanceId + " ready (log: " + log + ")")
+        await("service " + instanceId + " answering HTTP (log: " + log + ")")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
-                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200);
+                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/live")).build()) == 200);
         return this;
+    }
+
+    /** The status (UP or DOWN) of one readiness check in /q/health/ready. */
+    String readiness(String check) {
+        try {
+            String body = http.send(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (JsonNode each : JSON.readTree(body).path("checks")) {
+                if (each.path("name").asText().equals(check)) {
+                    return each.path("status").asText();
+                }
+            }
+            throw new AssertionError("No readiness check " + check + " in " + body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Waits until this instance delivers what it accepts (its consumer has its partition). */

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -132,6 +133,26 @@ class NotificationPageTest {
             awaitShown(missed);
             assertThat(driver.findElements(By.cssSelector("#notifications .message")).stream()
                     .map(WebElement::getText).filter(seen::equals).count(), equalTo(0L));
+        }
+    }
+
+    /**
+     * A page whose last id this server has not reached (it came from a replica that is ahead) keeps that id
+     * past the server's catch-up timeout (10 s, then 4009 and a retry): only an answer that no retry can change
+     * makes it start over.
+     */
+    @Test
+    void aPageKeepsALastIdThisServerHasNotReachedYet() {
+        openLiveTab();
+        String ahead = "0-999999999";
+        driver.executeScript("sessionStorage.setItem('notifications.lastId', arguments[0])", ahead);
+        try {
+            driver.navigate().refresh();
+            await("the page to keep its last id past the catch-up timeout")
+                    .during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(15))
+                    .until(() -> ahead.equals(driver.executeScript("return sessionStorage.getItem('notifications.lastId')")));
+        } finally {
+            driver.executeScript("sessionStorage.removeItem('notifications.lastId')");
         }
     }
 

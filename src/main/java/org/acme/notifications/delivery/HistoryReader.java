@@ -1,0 +1,76 @@
+package org.acme.notifications.delivery;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the last records of each partition of a topic, within one deadline for the whole read: every
+ * call to Kafka gets only the time that is left, so the read never outlives its deadline.
+ */
+final class HistoryReader {
+
+    /** The records read, oldest first per partition, and where each partition's read started and stopped (exclusive). */
+    record Read(List<ConsumerRecord<byte[], byte[]>> records, Map<Integer, Long> startsAt, Map<Integer, Long> upTo) {
+    }
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Instant deadline;
+    private final Clock clock;
+
+    HistoryReader(Consumer<byte[], byte[]> consumer, Instant deadline, Clock clock) {
+        this.consumer = consumer;
+        this.deadline = deadline;
+        this.clock = clock;
+    }
+
+    /** At most {@code perPartition} records of each partition; a {@link TimeoutException} past the deadline. */
+    Read read(String topic, int perPartition) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, left()).stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        if (partitions.isEmpty()) {
+            return new Read(List.of(), Map.of(), Map.of());
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, left());
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, left());
+        consumer.assign(partitions);
+        Map<Integer, Long> startsAt = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            long start = Math.max(beginning.get(partition), end.get(partition) - perPartition);
+            consumer.seek(partition, start);
+            startsAt.put(partition.partition(), start);
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        while (partitions.stream().anyMatch(partition -> consumer.position(partition, left()) < end.get(partition))) {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(min(left(), Duration.ofMillis(200)))) {
+                if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
+                    records.add(record);
+                }
+            }
+        }
+        Map<Integer, Long> upTo = new HashMap<>();
+        end.forEach((partition, offset) -> upTo.put(partition.partition(), offset));
+        return new Read(records, startsAt, upTo);
+    }
+
+    private Duration left() {
+        Duration left = Duration.between(clock.instant(), deadline);
+        if (left.isNegative() || left.isZero()) {
+            throw new TimeoutException("history not read by its deadline");
+        }
+        return left;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+}

@@ -1,0 +1,30 @@
+package org.acme.notifications.delivery;
+
+import io.netty.channel.Channel;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.net.impl.ConnectionBase;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Remembers each socket's Netty channel as it opens, for {@link SocketOutbox} to write to:
+ * websockets-next does not expose it.
+ */
+@ApplicationScoped
+class SocketChannels implements HttpUpgradeCheck {
+
+    private static final UserData.TypedKey<Channel> CHANNEL = new UserData.TypedKey<>("netty-channel");
+
+    static Channel of(WebSocketConnection connection) {
+        return connection.userData().get(CHANNEL);
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        // An upgrade is HTTP/1.1, whose Vert.x connections are all ConnectionBase; the channel becomes the socket's.
+        context.userData().put(CHANNEL, ((ConnectionBase) context.httpRequest().connection()).channel());
+        return CheckResult.permitUpgrade();
+    }
+}

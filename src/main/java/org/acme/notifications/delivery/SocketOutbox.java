@@ -1,0 +1,143 @@
+package org.acme.notifications.delivery;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+import org.acme.notifications.NotificationMetrics;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayDeque;
+
+/**
+ * The frames on their way to one socket: first its replay (if it resumed), then the live batches, in
+ * order. Touched on the socket's event loop only, so it needs no locks.
+ *
+ * <p>Frames are written to the socket's Netty channel from the pipeline's tail, the way Vert.x writes,
+ * so they pass every handler there: TLS, traffic shaping, idle detection. One write is in the channel at
+ * a time, and the next leaves when the kernel has taken it: a client that stops reading holds back its
+ * own frames here, as references to buffers shared by every socket, instead of copies in the channel. A
+ * replay is copied into a buffer {@value #CHUNK_BYTES} bytes at a time, as the socket takes it.
+ *
+ * <p>A socket with more than {@code maxPendingFrames} live frames waiting (queued here or not yet taken
+ * by the kernel) is closed with {@link #TOO_SLOW}; its replay has its own bound, set by the history.
+ */
+final class SocketOutbox {
+
+    /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
+    static final int TOO_SLOW = 4008;
+    private static final int CHUNK_BYTES = 32 * 1024;
+    private static final Logger LOG = Logger.getLogger(SocketOutbox.class);
+
+    private final WebSocketConnection connection;
+    private final Channel channel;
+    private final int maxPendingFrames;
+    private final NotificationMetrics metrics;
+
+    private ByteBuf[] replay = new ByteBuf[0];
+    private int replayed;
+    private final ArrayDeque<TextFrames> live = new ArrayDeque<>();
+    private int liveWaiting; // live frames queued here or in the channel
+    private boolean writing; // a write is in the channel; its completion writes the next
+    private boolean draining;
+    private boolean closing;
+
+    SocketOutbox(WebSocketConnection connection, Channel channel, int maxPendingFrames, NotificationMetrics metrics) {
+        this.connection = connection;
+        this.channel = channel;
+        this.maxPendingFrames = maxPendingFrames;
+        this.metrics = metrics;
+    }
+
+    /** Frames to write before any live batch: a replay and its control frames. Called once, when the socket joins. */
+    void replay(ByteBuf[] frames) {
+        replay = frames;
+        drain();
+    }
+
+    /** A live batch for this socket; a socket that let too many wait is closed instead. */
+    void offer(TextFrames batch) {
+        if (closing || !channel.isActive()) {
+            metrics.droppedClosed(batch.count());
+            return;
+        }
+        if (liveWaiting + batch.count() > maxPendingFrames) {
+            closeTooSlow(batch.count());
+            return;
+        }
+        live.add(batch);
+        liveWaiting += batch.count();
+        drain();
+    }
+
+    private void drain() {
+        if (draining) {
+            return; // a write completed during flush(): the loop below goes on
+        }
+        draining = true;
+        try {
+            while (!writing && (replayed < replay.length || !live.isEmpty()) && !closing && channel.isActive()) {
+                writeNext();
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void writeNext() {
+        ChannelPromise written = channel.newPromise();
+        writing = true;
+        if (replayed < replay.length) {
+            channel.write(nextReplayChunk(), written);
+            written.addListener(done -> wrote(done.isSuccess()));
+        } else {
+            TextFrames batch = live.poll();
+            channel.write(batch.all().duplicate(), written);
+            metrics.delivered(batch.count());
+            written.addListener(done -> {
+                liveWaiting -= batch.count();
+                wrote(done.isSuccess());
+            });
+        }
+        channel.flush();
+    }
+
+    private void wrote(boolean success) {
+        writing = false;
+        if (success) {
+            drain();
+        }
+    }
+
+    /** The next replayed frames, copied into one buffer of at most CHUNK_BYTES (or one larger frame). */
+    private ByteBuf nextReplayChunk() {
+        int end = replayed;
+        int bytes = 0;
+        do {
+            bytes += replay[end++].readableBytes();
+        } while (end < replay.length && bytes + replay[end].readableBytes() <= CHUNK_BYTES);
+        ByteBuf chunk = channel.alloc().directBuffer(bytes);
+        for (int i = replayed; i < end; i++) {
+            chunk.writeBytes(replay[i], replay[i].readerIndex(), replay[i].readableBytes());
+            replay[i] = null; // what is written is not kept
+        }
+        replayed = end;
+        if (replayed == replay.length) {
+            replay = new ByteBuf[0];
+            replayed = 0;
+        }
+        return chunk;
+    }
+
+    private void closeTooSlow(int dropped) {
+        closing = true;
+        metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::count).sum());
+        metrics.slowDisconnect();
+        live.clear();
+        LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
+        connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
+                ignored -> {
+                }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+    }
+}

@@ -1,0 +1,68 @@
+package org.acme.notifications.delivery;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * WebSocket text frames (RFC 6455, 5.2: final, unmasked, as a server sends them), encoded once for every
+ * socket that gets them. websockets-next's {@code sendText} would encode the text again for each socket;
+ * at fan-out rates that was most of the service's CPU (docs: Performance).
+ *
+ * <p>A batch is one buffer holding its frames one after the other: a socket that gets the whole batch
+ * writes it with one write, and the history keeps a slice of it per notification. The buffers are shared
+ * by every socket and freed by the garbage collector, never by a release; each write takes its own view.
+ */
+record TextFrames(ByteBuf all, ByteBuf[] frames) {
+
+    static TextFrames encode(List<String> texts) {
+        byte[][] payloads = texts.stream().map(text -> text.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        int size = 0;
+        for (byte[] payload : payloads) {
+            size += headerLength(payload.length) + payload.length;
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        int[] starts = new int[payloads.length];
+        for (int i = 0; i < payloads.length; i++) {
+            starts[i] = buffer.position();
+            putFrame(buffer, payloads[i]);
+        }
+        buffer.flip();
+        ByteBuf all = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
+        ByteBuf[] frames = new ByteBuf[payloads.length];
+        for (int i = 0; i < payloads.length; i++) {
+            int end = i + 1 < payloads.length ? starts[i + 1] : size;
+            frames[i] = all.slice(starts[i], end - starts[i]);
+        }
+        return new TextFrames(all, frames);
+    }
+
+    /** One frame on its own, for a control frame or a notification loaded into the history. */
+    static ByteBuf encode(String text) {
+        return encode(List.of(text)).all();
+    }
+
+    int count() {
+        return frames.length;
+    }
+
+    private static int headerLength(int payloadLength) {
+        return payloadLength < 126 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
+    }
+
+    private static void putFrame(ByteBuffer buffer, byte[] payload) {
+        int length = payload.length;
+        buffer.put((byte) 0x81); // FIN + text
+        if (length < 126) {
+            buffer.put((byte) length);
+        } else if (length <= 0xFFFF) {
+            buffer.put((byte) 126).putShort((short) length);
+        } else {
+            buffer.put((byte) 127).putLong(length);
+        }
+        buffer.put(payload);
+    }
+}
