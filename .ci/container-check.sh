@@ -55,3 +55,25 @@ user=$(podman exec notifications-ci id -u)
 java .ci/KcatDeliveryCheck.java "http://127.0.0.1:$http_port" "127.0.0.1:$kafka_port" notifications "$api_key"
 size=$(podman image inspect localhost/notifications:ci --format '{{.Size}}')
 echo "container check passed: image $((size / 1000000)) MB, podman run to ready in ${ready_ms} ms, running as uid $user"
+podman rm -f notifications-ci > /dev/null
+
+# The manifest gives each pod 1 GiB for 20,000 sockets, the heap half of it. A process here may not hold more
+# than 20,000 file descriptors, so this checks half of everything: 512 MiB (enforced by podman's cgroup) holds
+# 10,000 sockets, refuses the next with 503, delivers to all of them, and is not OOM-killed.
+podman run -d --name notifications-ci --network=host --memory=512m --memory-swap=512m \
+  -e KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" -e QUARKUS_HTTP_PORT="$http_port" -e NOTIFICATIONS_API_KEYS="$api_key" \
+  -e NOTIFICATIONS_SOCKET_MAX_CONNECTIONS=10000 localhost/notifications:ci > /dev/null
+for _ in $(seq 1 240); do
+  curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready" && break
+  sleep 0.25
+done
+java -Xmx2g -cp "target/test-classes:$(cat target/test-classpath.txt)" org.acme.notifications.bench.LoadTool \
+  --scenario memory-limit --url "http://127.0.0.1:$http_port" --api-key "$api_key" --clients 10001 --notifications 20 \
+  --rate 10 --warmup 0 --server-pid "$(podman inspect --format '{{.State.Pid}}' notifications-ci)" | tee "$work/memory.txt"
+result=$(tail -n 1 "$work/memory.txt")
+grep -q '"connected":10000,' <<< "$result" && grep -q '"connect_failures":1,' <<< "$result" \
+  && grep -q 'upgrade failure: 503' <<< "$result" || { echo "10,000 sockets and one 503 expected" >&2; exit 1; }
+[ "$(podman inspect --format '{{.State.OOMKilled}} {{.State.Running}}' notifications-ci)" = "false true" ] \
+  || { echo "The container did not survive 10,000 sockets in 512 MiB" >&2; exit 1; }
+peak=$(cat "/sys/fs/cgroup/memory/libpod_parent/libpod-$(podman inspect --format '{{.Id}}' notifications-ci)/memory.max_usage_in_bytes" 2> /dev/null || echo 0)
+echo "memory check passed: 10,000 sockets in a 512 MiB container, peak $((peak / 1048576)) MiB (cgroup), the next one refused with 503"

@@ -34,6 +34,14 @@ public interface NotificationsConfig {
     /** Keys that may publish (env {@code NOTIFICATIONS_API_KEYS}, comma-separated). Keep them in a secret, never in the repo. */
     Optional<List<String>> apiKeys();
 
+    /** Notifications one API key may publish per second, on average, over REST and all its sockets together. */
+    @WithDefault("100")
+    double publishRatePerKey();
+
+    /** Notifications one API key may publish at once before its rate applies. */
+    @WithDefault("200")
+    int publishBurstPerKey();
+
     /** Whether publishing over REST or the socket needs an API key. On in production; the dev and test profiles turn it off. */
     @WithDefault("true")
     boolean publishRequiresKey();

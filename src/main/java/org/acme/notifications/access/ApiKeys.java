@@ -37,6 +37,29 @@ public class ApiKeys {
         }
     }
 
+    /**
+     * Which configured key {@code key} is (its index), or -1 when it is none of them: a publisher that sends
+     * a configured key is known by it, and rate-limited as one, over REST and every socket alike.
+     */
+    public int indexOf(String key) {
+        if (key == null) {
+            return -1;
+        }
+        byte[] presented = digest(key);
+        int index = -1;
+        for (int i = 0; i < keyDigests.size(); i++) {
+            if (MessageDigest.isEqual(keyDigests.get(i), presented) && index == -1) { // no early exit
+                index = i;
+            }
+        }
+        return index;
+    }
+
+    /** How many keys are configured. */
+    public int count() {
+        return keyDigests.size();
+    }
+
     /** {@code key} may be null (none presented). */
     public boolean mayPublish(String key) {
         return !publishRequiresKey || isValid(key);
@@ -55,15 +78,7 @@ public class ApiKeys {
     }
 
     private boolean isValid(String key) {
-        if (key == null) {
-            return false;
-        }
-        byte[] presented = digest(key);
-        boolean valid = false;
-        for (byte[] known : keyDigests) {
-            valid |= MessageDigest.isEqual(known, presented); // no early exit: same time whichever key matches
-        }
-        return valid;
+        return indexOf(key) >= 0;
     }
 
     private static byte[] digest(String key) {

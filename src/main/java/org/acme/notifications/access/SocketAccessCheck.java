@@ -1,16 +1,17 @@
 package org.acme.notifications.access;
 
 import io.quarkus.websockets.next.HttpUpgradeCheck;
-import io.quarkus.websockets.next.OpenConnections;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.delivery.SocketChannels;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decides at connect time whether a socket may open and what it may do: 403 for another site's page
@@ -22,15 +23,15 @@ import java.util.Set;
 public class SocketAccessCheck implements HttpUpgradeCheck {
 
     private static final UserData.TypedKey<Boolean> MAY_PUBLISH = UserData.TypedKey.forBoolean("may-publish");
+    private static final UserData.TypedKey<Integer> KEY_INDEX = UserData.TypedKey.forInt("api-key-index");
 
     private final ApiKeys apiKeys;
-    private final OpenConnections connections;
     private final int maxConnections;
+    private final AtomicInteger connections = new AtomicInteger(); // reserved at upgrade, released when the TCP connection closes
     private final Set<String> allowedOrigins;
 
-    public SocketAccessCheck(ApiKeys apiKeys, OpenConnections connections, NotificationsConfig config) {
+    public SocketAccessCheck(ApiKeys apiKeys, NotificationsConfig config) {
         this.apiKeys = apiKeys;
-        this.connections = connections;
         this.maxConnections = config.socket().maxConnections();
         this.allowedOrigins = Set.copyOf(config.socket().allowedOrigins().orElse(List.of()));
     }
@@ -39,14 +40,16 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         return Boolean.TRUE.equals(connection.userData().get(MAY_PUBLISH));
     }
 
+    /** Which configured API key the socket was opened with ({@link ApiKeys#indexOf}, -1 for none): its publishing counts against that key's rate. */
+    public static int apiKeyIndex(WebSocketConnection connection) {
+        return connection.userData().get(KEY_INDEX);
+    }
+
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         HttpServerRequest request = context.httpRequest();
         if (!sameSiteOrAllowed(request)) {
             return CheckResult.rejectUpgrade(403);
-        }
-        if (connections.stream().count() >= maxConnections) {
-            return CheckResult.rejectUpgrade(503);
         }
         String key = ApiKeys.fromAuthorization(request.getHeader("Authorization"));
         if (key == null) {
@@ -55,8 +58,25 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         if (!apiKeys.maySubscribe(key)) {
             return CheckResult.rejectUpgrade(401);
         }
+        if (!reserveConnection(request)) {
+            return CheckResult.rejectUpgrade(503);
+        }
         context.userData().put(MAY_PUBLISH, apiKeys.mayPublish(key));
+        context.userData().put(KEY_INDEX, apiKeys.indexOf(key));
         return CheckResult.permitUpgrade();
+    }
+
+    /**
+     * Counts the socket in before it opens, atomically, so that upgrades arriving together cannot all pass
+     * the limit; the place is freed when the connection closes, whether the upgrade completed or not.
+     */
+    private boolean reserveConnection(HttpServerRequest request) {
+        if (connections.incrementAndGet() > maxConnections) {
+            connections.decrementAndGet();
+            return false;
+        }
+        SocketChannels.of(request).closeFuture().addListener(closed -> connections.decrementAndGet());
+        return true;
     }
 
     /** Browsers always send Origin; programs usually do not, and are not the cross-site risk. */

@@ -25,7 +25,6 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads every record of the notifications topic, whoever produced it, and hands it to the
@@ -67,7 +66,6 @@ public class NotificationConsumer {
     public Uni<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
         List<Positioned> notifications = new ArrayList<>(batch.getRecords().size());
         List<Span> spans = new ArrayList<>(batch.getRecords().size());
-        List<CompletableFuture<Void>> deadLettered = new ArrayList<>();
         for (KafkaRecord<String, byte[]> kafkaRecord : batch) {
             IncomingKafkaRecord<String, byte[]> record = kafkaRecord.unwrap(IncomingKafkaRecord.class);
             if (!positions.advance(record.getPartition(), record.getOffset())) {
@@ -77,13 +75,13 @@ public class NotificationConsumer {
                 notifications.add(read(record));
                 spans.add(broadcastSpan(record));
             } catch (InvalidNotificationException e) {
-                deadLettered.add(deadLetter(record, e));
+                deadLetter(record, e);
             }
         }
         broadcaster.broadcast(notifications);
         spans.forEach(Span::end);
-        return Uni.createFrom().completionStage(CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)))
-                .chain(() -> Uni.createFrom().completionStage(batch.ack()));
+        // Not waiting for the dead letters: an unwritable dead-letter topic must not hold back delivery.
+        return Uni.createFrom().completionStage(batch.ack());
     }
 
     private Positioned read(IncomingKafkaRecord<String, byte[]> record) {
@@ -96,17 +94,19 @@ public class NotificationConsumer {
     }
 
     /**
-     * Nack hands the record to the dead-letter-queue failure strategy, and the stream goes on. A copy that
-     * cannot be written is logged and given up: failing the batch would dead-letter its good records too.
+     * Nack hands the record to the dead-letter-queue failure strategy, whose producer writes the copy in the
+     * background (within its own timeouts, see application.properties). A copy that cannot be written is
+     * logged and given up: failing the batch would dead-letter its good records too.
      */
-    private CompletableFuture<Void> deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
+    private void deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
         String id = Notification.id(record.getPartition(), record.getOffset());
         metrics.deadLettered();
-        LOG.warnf("Record %s of topic %s is not a notification (%s); copied to '%s'", id, record.getTopic(),
+        LOG.warnf("Record %s of topic %s is not a notification (%s); copying it to '%s'", id, record.getTopic(),
                 e.getMessage(), config.deadLetterTopic());
-        return record.nack(e).toCompletableFuture().exceptionally(failure -> {
-            LOG.warnf("Record %s could not be copied to '%s': %s", id, config.deadLetterTopic(), failure.getMessage());
-            return null;
+        record.nack(e).whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                LOG.errorf("Record %s could not be copied to '%s': %s", id, config.deadLetterTopic(), failure.getMessage());
+            }
         });
     }
 

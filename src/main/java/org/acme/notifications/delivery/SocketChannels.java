@@ -5,6 +5,7 @@ import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,7 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * websockets-next does not expose it.
  */
 @ApplicationScoped
-class SocketChannels implements HttpUpgradeCheck {
+public class SocketChannels implements HttpUpgradeCheck {
 
     private static final UserData.TypedKey<Channel> CHANNEL = new UserData.TypedKey<>("netty-channel");
 
@@ -21,10 +22,15 @@ class SocketChannels implements HttpUpgradeCheck {
         return connection.userData().get(CHANNEL);
     }
 
+    /** The channel of an upgrade request, which becomes the socket's. */
+    public static Channel of(HttpServerRequest upgrade) {
+        // An upgrade is HTTP/1.1, whose Vert.x connections are all ConnectionBase.
+        return ((ConnectionBase) upgrade.connection()).channel();
+    }
+
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        // An upgrade is HTTP/1.1, whose Vert.x connections are all ConnectionBase; the channel becomes the socket's.
-        context.userData().put(CHANNEL, ((ConnectionBase) context.httpRequest().connection()).channel());
+        context.userData().put(CHANNEL, of(context.httpRequest()));
         return CheckResult.permitUpgrade();
     }
 }

@@ -8,7 +8,9 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import org.acme.notifications.NotificationMetrics;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The frames on their way to one socket: first its replay (if it resumed), then the live batches, in
@@ -27,6 +29,8 @@ final class SocketOutbox {
 
     /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
     static final int TOO_SLOW = 4008;
+    /** How long a client closed for not reading has to read up to its close frame. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
     private static final int CHUNK_BYTES = 32 * 1024;
     private static final Logger LOG = Logger.getLogger(SocketOutbox.class);
 
@@ -133,11 +137,25 @@ final class SocketOutbox {
     private void closeTooSlow(int dropped) {
         closing = true;
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::count).sum());
-        metrics.slowDisconnect();
         live.clear();
         LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
-        connection.close(new CloseReason(TOO_SLOW, "too slow: reconnect with ?since=<last id>")).subscribe().with(
-                ignored -> {
-                }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        closeTooSlow(connection, channel, "reconnect with ?since=<last id>", metrics);
+    }
+
+    /**
+     * Closes a socket whose client does not read, with {@link #TOO_SLOW}. The close frame waits behind what
+     * the client has not read, so the client has {@link #CLOSE_GRACE} to read up to it; then the connection
+     * is dropped, and with it the place it holds.
+     */
+    static void closeTooSlow(WebSocketConnection connection, Channel channel, String reason, NotificationMetrics metrics) {
+        metrics.slowDisconnect();
+        connection.close(new CloseReason(TOO_SLOW, "too slow: " + reason)).subscribe().with(ignored -> {
+        }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        channel.eventLoop().schedule(() -> {
+            if (channel.isActive()) {
+                LOG.debugf("Dropping socket %s: it did not read up to its close frame", connection.id());
+                channel.close();
+            }
+        }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

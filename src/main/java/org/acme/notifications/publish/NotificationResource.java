@@ -15,6 +15,8 @@ import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationSource;
 import org.acme.notifications.access.ApiKeys;
 import org.acme.notifications.access.NotAllowedToPublishException;
+import org.acme.notifications.access.PublishRateExceededException;
+import org.acme.notifications.access.PublishRates;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -33,11 +35,14 @@ public class NotificationResource {
     private final NotificationRequestParser parser;
     private final NotificationPublisher publisher;
     private final ApiKeys apiKeys;
+    private final PublishRates publishRates;
 
-    public NotificationResource(NotificationRequestParser parser, NotificationPublisher publisher, ApiKeys apiKeys) {
+    public NotificationResource(NotificationRequestParser parser, NotificationPublisher publisher, ApiKeys apiKeys,
+                                PublishRates publishRates) {
         this.parser = parser;
         this.publisher = publisher;
         this.apiKeys = apiKeys;
+        this.publishRates = publishRates;
     }
 
     @POST
@@ -59,11 +64,17 @@ public class NotificationResource {
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "The body is not application/json", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "This API key is over its publishing rate; retry later", content = @Content(
+            mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry later", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
-        if (!apiKeys.mayPublish(ApiKeys.fromAuthorization(authorization))) {
+        String key = ApiKeys.fromAuthorization(authorization);
+        if (!apiKeys.mayPublish(key)) {
             throw new NotAllowedToPublishException();
+        }
+        if (!publishRates.tryTake(apiKeys.indexOf(key))) {
+            throw new PublishRateExceededException();
         }
         // The raw body, parsed by the same rules as socket frames and Kafka records.
         return Uni.createFrom().item(() -> parser.fromJson(body))

@@ -4,6 +4,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.access.NotAllowedToPublishException;
+import org.acme.notifications.access.PublishRateExceededException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -21,6 +22,13 @@ public class ProblemMappers {
     public Response unauthorized(NotAllowedToPublishException e) {
         return Response.fromResponse(Problem.response(401, "unauthorized", e.getMessage()))
                 .header("WWW-Authenticate", "Bearer")
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response rateLimited(PublishRateExceededException e) {
+        return Response.fromResponse(Problem.response(429, "rate-limited", e.getMessage()))
+                .header("Retry-After", "1")
                 .build();
     }
 

@@ -13,10 +13,14 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.is;
 
 /** A client reconnecting with ?since=<id> gets what it missed, in order, once, then the live stream. */
@@ -53,6 +57,10 @@ class ResumeTest {
         }
     }
 
+    /**
+     * A client joins while 2,000 records flow in one by one: part of them reach it in its replay, the rest live
+     * (the replay count shows the join fell inside the flow), and together they are every record, in order, once.
+     */
     @Test
     void noGapAndNoDuplicateAtTheSeamWhileNotificationsFlow() throws Exception {
         try (SocketClient first = SocketClient.connect(baseUri)) {
@@ -60,21 +68,26 @@ class ResumeTest {
             String run = UUID.randomUUID().toString();
             Pipeline.publish("start " + run);
             String since = first.awaitNotification("start " + run).get("id").asText();
-            List<String> sent = IntStream.range(0, 200).mapToObj(i -> "flow " + i + " " + run).toList();
+            List<String> sent = IntStream.range(0, 2000).mapToObj(i -> "flow " + i + " " + run).toList();
 
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
-                for (int i = 0; i < 100; i++) {
-                    producer.send(KafkaClients.textRecord(sent.get(i)));
-                }
-                producer.flush();
-                // Join while the first half is being delivered and the second half is being written.
-                try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
-                    for (int i = 100; i < 200; i++) {
-                        producer.send(KafkaClients.textRecord(sent.get(i)));
+                CompletableFuture<Void> flow = CompletableFuture.runAsync(() -> {
+                    for (String message : sent) {
+                        try {
+                            producer.send(KafkaClients.textRecord(message)).get(); // one at a time: a steady flow
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
                     }
-                    producer.flush();
-                    resumed.awaitNotification(sent.get(199));
+                });
+                first.awaitNotification(sent.get(100));
+                try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
+                    JsonNode end = resumed.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
+                    flow.get();
+                    resumed.awaitNotification(sent.get(1999));
+
                     assertThat(resumed.messages(), equalTo(sent));
+                    assertThat(end.get("replayed").asInt(), allOf(greaterThan(100), lessThan(2000)));
                 }
             }
         }

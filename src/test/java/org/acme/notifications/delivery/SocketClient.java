@@ -9,10 +9,13 @@ import io.quarkus.websockets.next.WebSocketClientConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,8 +107,7 @@ public final class SocketClient implements AutoCloseable {
         if (apiKey != null) {
             builder.header("Authorization", "Bearer " + apiKey);
         }
-        String path = "/ws/notifications" + (since == null ? "" : "?since=" + since);
-        return connectWithJdkClient(builder, URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve(path));
+        return connectWithJdkClient(builder, socketUri(baseUri, since == null ? "" : "?since=" + since));
     }
 
     /** With the JDK's client, to the full socket URI ({@code ws://} or {@code wss://}, query included). */
@@ -157,6 +159,27 @@ public final class SocketClient implements AutoCloseable {
                 }
             };
         });
+    }
+
+    /** The HTTP status the upgrade to {@code /ws/notifications} is answered with: 101 when the socket opened (it is then closed). */
+    public static int upgradeStatus(URI baseUri, Map<String, String> headers) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        headers.forEach(builder::header);
+        try {
+            builder.buildAsync(socketUri(baseUri, ""), new WebSocket.Listener() {
+            }).join().abort();
+            return 101;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
+    }
+
+    /** {@code ws://} (or {@code wss://}) {@code HOST:PORT/ws/notifications} plus {@code query} (empty, or starting with ?). */
+    public static URI socketUri(URI baseUri, String query) {
+        return URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve("/ws/notifications" + query);
     }
 
     public void send(String text) {

@@ -1,18 +1,24 @@
 package org.acme.notifications.delivery;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
- * A WebSocket client that completes the handshake and then never reads again, like a frozen browser
- * tab or a phone whose network went away without a reset. Plain TCP, no client library: nothing reads
- * on its behalf, and its small receive buffer keeps the kernel from absorbing much.
+ * A WebSocket client that completes the handshake and then does not read, like a frozen browser tab or a
+ * phone whose network went away without a reset, until the test looks at what waited for it. Plain TCP, no
+ * client library: nothing reads on its behalf, and its small receive buffer keeps the kernel from absorbing much.
  */
 public final class StalledSocket implements AutoCloseable {
 
@@ -57,6 +63,49 @@ public final class StalledSocket implements AutoCloseable {
             matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
         return headers.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** Sends a text frame, masked as RFC 6455 requires of clients (with a zero mask: the payload goes as is). */
+    public void send(String text) throws IOException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        if (payload.length > 125) {
+            throw new IllegalArgumentException("short frames only");
+        }
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(0x81);
+        frame.write(0x80 | payload.length);
+        frame.write(new byte[4]);
+        frame.write(payload);
+        socket.getOutputStream().write(frame.toByteArray());
+    }
+
+    /** What was waiting for this client, read at last: how many text frames, then the close code (-1 if none came). */
+    public record Backlog(int textFrames, int closeCode) {
+    }
+
+    /** Starts reading: every frame the server has sent, up to its close frame or {@code timeout} of silence. */
+    public Backlog readUntilClose(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+        int texts = 0;
+        try {
+            while (true) {
+                int opcode = in.readUnsignedByte() & 0x0F;
+                long length = in.readUnsignedByte() & 0x7F; // server frames are not masked
+                if (length == 126) {
+                    length = in.readUnsignedShort();
+                } else if (length == 127) {
+                    length = in.readLong();
+                }
+                byte[] payload = in.readNBytes((int) length);
+                if (opcode == 0x8) {
+                    return new Backlog(texts, payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : -1);
+                }
+                texts += opcode == 0x1 ? 1 : 0;
+            }
+        } catch (EOFException | SocketTimeoutException | SocketException noCloseFrame) {
+            return new Backlog(texts, -1);
+        }
     }
 
     @Override

@@ -7,12 +7,14 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
+import org.acme.notifications.delivery.StalledSocket;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -22,16 +24,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.stream.IntStream;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
 
 /** Limits with small values, so that a test reaches them. */
 @QuarkusTest
@@ -59,25 +65,8 @@ class SocketLimitsTest {
 
     @Test
     void aStalledClientIsClosedAndOthersGetEverything() throws Exception {
-        try (SocketClient healthy = SocketClient.connect(baseUri)) {
+        try (SocketClient healthy = SocketClient.connect(baseUri); StalledSocket stalled = StalledSocket.open(baseUri, "")) {
             Pipeline.awaitReady(healthy);
-            AtomicInteger stalledFrames = new AtomicInteger();
-            // Reads one frame, then never asks for more: the server's writes to it pile up.
-            WebSocket stalled = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve("/ws/notifications"),
-                            new WebSocket.Listener() {
-                                @Override
-                                public void onOpen(WebSocket webSocket) {
-                                    webSocket.request(1);
-                                }
-
-                                @Override
-                                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                                    stalledFrames.incrementAndGet();
-                                    return null;
-                                }
-                            }).join();
-            double slowBefore = metric("notifications_slow_disconnects_total");
             String run = UUID.randomUUID().toString();
             String big = "x".repeat(4000);
             List<String> sent = new ArrayList<>();
@@ -90,14 +79,43 @@ class SocketLimitsTest {
                 }
             }
 
+            // By then more than 300 frames wait for the stalled socket, however much its kernel buffers took.
+            await("half of them at the healthy socket").atMost(Duration.ofSeconds(90))
+                    .until(() -> healthy.notification(sent.get(2500)).isPresent());
+            StalledSocket.Backlog backlog = stalled.readUntilClose(SocketClient.DELIVERY_TIMEOUT);
+            assertThat(backlog.closeCode(), equalTo(4008));
+            assertThat(backlog.textFrames(), lessThan(2500));
+
             await("all 5000 at the healthy socket").atMost(Duration.ofSeconds(90))
                     .until(() -> healthy.notification(sent.get(sent.size() - 1)).isPresent());
             assertThat(healthy.frames().stream().filter(f -> f.path("message").asText().contains(run)).count(), equalTo(5000L));
             assertThat(healthy.isOpen(), is(true));
-            await("the stalled socket to be closed").atMost(SocketClient.DELIVERY_TIMEOUT)
-                    .until(() -> metric("notifications_slow_disconnects_total") > slowBefore);
-            assertThat(metric("notifications_dropped_total{reason=\"slow\"}") > 0, is(true));
-            stalled.abort();
+        }
+    }
+
+    /**
+     * A client that keeps sending frames (each answered with an error frame) and reads nothing: once its
+     * replies back up, the server closes it with 4008 and then drops the connection, instead of queueing
+     * replies for it without end. The client sees that as a failed write; what it had not read ends before
+     * everything it was sent would have.
+     */
+    @Test
+    void aClientThatSendsButNeverReadsIsDisconnected() throws Exception {
+        try (StalledSocket client = StalledSocket.open(baseUri, "")) {
+            AtomicInteger sent = new AtomicInteger();
+            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        client.send("not json " + sent.incrementAndGet());
+                    }
+                } catch (IOException dropped) {
+                    // what this test waits for
+                }
+            });
+            await("the server to drop the connection").atMost(Duration.ofSeconds(60)).until(sending::isDone);
+            StalledSocket.Backlog backlog = client.readUntilClose(Duration.ofSeconds(2));
+            assertThat(backlog.textFrames(), lessThan(sent.get()));
+            assertThat(backlog.closeCode(), anyOf(equalTo(4008), equalTo(-1)));
         }
     }
 
@@ -121,7 +139,7 @@ class SocketLimitsTest {
     void oversizedFrameClosesTheSocketWith1009() {
         AtomicInteger code = new AtomicInteger();
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve("/ws/notifications"),
+                .buildAsync(SocketClient.socketUri(baseUri, ""),
                         new WebSocket.Listener() {
                             @Override
                             public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
@@ -135,9 +153,9 @@ class SocketLimitsTest {
 
     @Test
     void otherSitesPagesAreRefusedAndAllowedOnesAccepted() {
-        assertThat(upgradeStatus("https://evil.example.net"), equalTo(403));
-        assertThat(upgradeStatus("https://dashboard.example.com"), equalTo(101));
-        assertThat(upgradeStatus(baseUri.toString().replaceAll("/$", "")), equalTo(101));
+        assertThat(SocketClient.upgradeStatus(baseUri, Map.of("Origin", "https://evil.example.net")), equalTo(403));
+        assertThat(SocketClient.upgradeStatus(baseUri, Map.of("Origin", "https://dashboard.example.com")), equalTo(101));
+        assertThat(SocketClient.upgradeStatus(baseUri, Map.of("Origin", baseUri.toString().replaceAll("/$", ""))), equalTo(101));
     }
 
     @Test
@@ -147,28 +165,34 @@ class SocketLimitsTest {
             for (int i = 0; i < 4; i++) {
                 open.add(SocketClient.connect(baseUri));
             }
-            assertThat(upgradeStatus(null), equalTo(503));
+            assertThat(SocketClient.upgradeStatus(baseUri, Map.of()), equalTo(503));
         } finally {
             open.forEach(SocketClient::close);
         }
-        await().atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> upgradeStatus(null) == 101);
+        await().atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> SocketClient.upgradeStatus(baseUri, Map.of()) == 101);
     }
 
-    /** The HTTP status of an upgrade request (101 when the socket opened). */
-    private int upgradeStatus(String origin) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
-        if (origin != null) {
-            builder.header("Origin", origin);
+    @Test
+    void upgradesArrivingTogetherOpenExactlyTheLimit() {
+        await("no socket open").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> metric("notifications_connections") == 0);
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<WebSocket>> upgrades = IntStream.range(0, 40)
+                .mapToObj(i -> http.newWebSocketBuilder().buildAsync(SocketClient.socketUri(baseUri, ""), new WebSocket.Listener() {
+                })).toList();
+        List<WebSocket> opened = new ArrayList<>();
+        int refused = 0;
+        for (CompletableFuture<WebSocket> upgrade : upgrades) {
+            try {
+                opened.add(upgrade.join());
+            } catch (CompletionException e) {
+                assertThat(e.getCause(), instanceOf(WebSocketHandshakeException.class));
+                assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode(), equalTo(503));
+                refused++;
+            }
         }
-        try {
-            builder.buildAsync(URI.create(baseUri.toString().replaceFirst("^http", "ws")).resolve("/ws/notifications"),
-                    new WebSocket.Listener() {
-                    }).join().abort();
-            return 101;
-        } catch (CompletionException e) {
-            assertThat(e.getCause(), instanceOf(WebSocketHandshakeException.class));
-            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
-        }
+        opened.forEach(WebSocket::abort);
+        assertThat(opened.size(), equalTo(4));
+        assertThat(refused, equalTo(36));
     }
 
     private static double metric(String name) {

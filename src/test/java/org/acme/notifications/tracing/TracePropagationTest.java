@@ -20,6 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,8 @@ import java.util.UUID;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 /** The trace of a POST goes on through the Kafka record's headers into the consumer and the broadcast. */
@@ -79,6 +83,22 @@ class TracePropagationTest {
                         && trace.stream().anyMatch(span -> span.getName().equals("broadcast"));
             });
         }
+    }
+
+    /** A browser's API key travels in the socket's URL; no exported span carries it. */
+    @Test
+    void anApiKeyInASocketUrlIsInNoSpan() {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String key = "secret-" + UUID.randomUUID();
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01");
+        SocketClient.connectWithJdkClient(builder, SocketClient.socketUri(baseUri, "?api-key=" + key)).close();
+        await("the upgrade's server span").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(span -> span.getTraceId().equals(traceId) && span.getKind() == SpanKind.SERVER));
+        List<String> attributes = spans.getFinishedSpanItems().stream()
+                .flatMap(span -> span.getAttributes().asMap().values().stream()).map(String::valueOf).toList();
+        assertThat(attributes.stream().filter(value -> value.contains(key)).toList(), empty());
+        assertThat(attributes.stream().anyMatch(value -> value.contains("api-key=REDACTED")), equalTo(true));
     }
 
     private ConsumerRecord<String, byte[]> recordCarrying(String message) {

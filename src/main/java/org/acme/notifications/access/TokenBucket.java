@@ -1,21 +1,21 @@
-package org.acme.notifications.delivery;
+package org.acme.notifications.access;
 
 /** A rate limit: up to {@code burst} at once, refilled at {@code perSecond}. */
-final class TokenBucket {
+public final class TokenBucket {
 
     private final double perNano;
     private final double burst;
     private double tokens;
     private long refilledAt;
 
-    TokenBucket(double perSecond, int burst) {
+    public TokenBucket(double perSecond, int burst) {
         this.perNano = perSecond / 1e9;
         this.burst = burst;
         this.tokens = burst;
         this.refilledAt = System.nanoTime();
     }
 
-    synchronized boolean tryTake() {
+    public synchronized boolean tryTake() {
         long now = System.nanoTime();
         tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
         refilledAt = now;
