@@ -17,10 +17,19 @@
 
     // Where publishing needs an API key, open the page as /?api-key=<key>; it is handed to the socket.
     const apiKey = new URLSearchParams(location.search).get('api-key');
-    // The last id seen survives drops and reloads of this tab: reconnecting with ?since=<id> replays what was missed.
-    const LAST_ID = 'notifications.lastId';
+    // The last id seen of each partition survives drops and reloads of this tab: reconnecting with
+    // ?since=<id>,<id>,... replays what was missed. Stored as {"<partition>": "<partition>-<offset>"}.
+    const LAST_IDS = 'notifications.lastIds';
     let socket = null;
     let backoff = BACKOFF_MIN_MS;
+
+    function lastIds() {
+        try {
+            return JSON.parse(sessionStorage.getItem(LAST_IDS)) || {};
+        } catch (e) {
+            return {};
+        }
+    }
 
     function showState(name) {
         state.textContent = name;
@@ -32,9 +41,9 @@
         if (apiKey) {
             params.set('api-key', apiKey);
         }
-        const lastId = sessionStorage.getItem(LAST_ID);
-        if (lastId) {
-            params.set('since', lastId);
+        const since = Object.values(lastIds()).join(',');
+        if (since) {
+            params.set('since', since);
         }
         const query = params.toString();
         return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications'
@@ -52,10 +61,12 @@
             if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
             } else if (frame.type === 'unknown-id') {
-                // Final: the id can never be resumed from (malformed, or not of this topic).
-                sessionStorage.removeItem(LAST_ID);
+                // Final: the ids can never be resumed from (malformed, or not of this topic).
+                sessionStorage.removeItem(LAST_IDS);
             } else if (typeof frame.message === 'string') {
-                sessionStorage.setItem(LAST_ID, frame.id);
+                const ids = lastIds();
+                ids[frame.id.split('-')[0]] = frame.id;
+                sessionStorage.setItem(LAST_IDS, JSON.stringify(ids));
                 show(frame);
             }
         };

@@ -8,10 +8,14 @@ import org.apache.kafka.common.errors.TimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
  * Reads the last records of each partition of a topic, within one deadline for the whole read: every
@@ -59,7 +63,31 @@ final class HistoryReader {
         }
         Map<Integer, Long> upTo = new HashMap<>();
         end.forEach((partition, offset) -> upTo.put(partition.partition(), offset));
-        return new Read(records, startsAt, upTo);
+        return new Read(inArrivalOrder(records), startsAt, upTo);
+    }
+
+    /**
+     * The records as a live consumer would most likely have received them: each partition in offset order,
+     * the partitions interleaved by timestamp (a poll returns them partition by partition). A resume that names
+     * some partitions only counts on this order for the others (RecentNotifications#after).
+     */
+    static List<ConsumerRecord<byte[], byte[]>> inArrivalOrder(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<Integer, ArrayDeque<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
+        records.stream().sorted(Comparator.comparingLong(ConsumerRecord::offset))
+                .forEach(record -> byPartition.computeIfAbsent(record.partition(), partition -> new ArrayDeque<>()).add(record));
+        PriorityQueue<ArrayDeque<ConsumerRecord<byte[], byte[]>>> heads = new PriorityQueue<>(
+                Comparator.comparingLong((ArrayDeque<ConsumerRecord<byte[], byte[]>> queue) -> queue.peek().timestamp())
+                        .thenComparingInt(queue -> queue.peek().partition()));
+        heads.addAll(byPartition.values());
+        List<ConsumerRecord<byte[], byte[]>> merged = new ArrayList<>(records.size());
+        while (!heads.isEmpty()) {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> head = heads.poll();
+            merged.add(head.poll());
+            if (!head.isEmpty()) {
+                heads.add(head);
+            }
+        }
+        return merged;
     }
 
     private Duration left() {

@@ -140,14 +140,14 @@ public class NotificationBroadcaster {
         }
         SocketOutbox outbox = new SocketOutbox(connection, SocketChannels.of(connection), maxPendingFrames, metrics);
         connection.userData().put(OUTBOX, outbox);
-        ResumePoint from = since == null ? null : ResumePoint.parse(since);
+        ResumePosition from = since == null ? null : ResumePosition.parse(since);
         ByteBuf[] replay;
         synchronized (this) {
             if (since == null) {
                 goLive(outbox, Thread.currentThread(), context);
                 return;
             }
-            if (from != null && (!streamStarted || (recent.knows(from.partition()) && recent.isAhead(from.partition(), from.offset())))) {
+            if (from != null && (!streamStarted || (recent.knowsAll(from) && recent.isAhead(from)))) {
                 Waiting socket = new Waiting(outbox, connection, context, from, since);
                 socket.timer = context.owner().setTimer(catchUpTimeout.toMillis(), ignored -> giveUpWaiting(socket));
                 waiting.add(socket);
@@ -182,7 +182,7 @@ public class NotificationBroadcaster {
         }
         for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
             Waiting socket = it.next();
-            if (recent.knows(socket.from.partition()) && recent.isAhead(socket.from.partition(), socket.from.offset())) {
+            if (recent.knowsAll(socket.from) && recent.isAhead(socket.from)) {
                 continue;
             }
             it.remove();
@@ -210,11 +210,11 @@ public class NotificationBroadcaster {
      * The frames a resume from {@code from} gets, control frames included; with the lock held, and only for an
      * id this instance has reached (or one it can never reach: a malformed id or a partition it has no stream of).
      */
-    private ByteBuf[] replayFor(ResumePoint from, String since) {
-        if (from == null || !recent.knows(from.partition())) {
+    private ByteBuf[] replayFor(ResumePosition from, String since) {
+        if (from == null || !recent.knowsAll(from)) {
             return new ByteBuf[] {TextFrames.encode(encode(ControlFrame.unknownId(since)))};
         }
-        RecentNotifications.Replay replay = recent.after(from.partition(), from.offset(), maxReplayBytes);
+        RecentNotifications.Replay replay = recent.after(from, maxReplayBytes);
         List<ByteBuf> frames = new ArrayList<>(replay.frames().size() + 2);
         if (!replay.complete()) {
             frames.add(TextFrames.encode(encode(ControlFrame.historyGap(since, replay.firstId()))));
@@ -235,18 +235,6 @@ public class NotificationBroadcaster {
             return mapper.writeValueAsString(frame);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Frames always serialize", e);
-        }
-    }
-
-    /** A {@code since} id: {@code <partition>-<offset>}; null when malformed. */
-    record ResumePoint(int partition, long offset) {
-        static ResumePoint parse(String id) {
-            int dash = id.indexOf('-');
-            try {
-                return new ResumePoint(Integer.parseInt(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
-            } catch (NumberFormatException | IndexOutOfBoundsException e) {
-                return null;
-            }
         }
     }
 
@@ -277,11 +265,11 @@ public class NotificationBroadcaster {
         final WebSocketConnection connection;
         final Context context;
         final Thread eventLoop = Thread.currentThread(); // made on the socket's event loop
-        final ResumePoint from;
+        final ResumePosition from;
         final String since;
         long timer;
 
-        Waiting(SocketOutbox outbox, WebSocketConnection connection, Context context, ResumePoint from, String since) {
+        Waiting(SocketOutbox outbox, WebSocketConnection connection, Context context, ResumePosition from, String since) {
             this.outbox = outbox;
             this.connection = connection;
             this.context = context;

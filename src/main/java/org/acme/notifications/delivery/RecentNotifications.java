@@ -64,33 +64,53 @@ class RecentNotifications {
         return next.containsKey(partition);
     }
 
-    /** Whether the record at {@code offset} is one this instance has not received yet. */
-    boolean isAhead(int partition, long offset) {
-        Long end = next.get(partition);
-        return end == null || offset >= end;
+    /** Whether this instance has a stream for every partition the position names. */
+    boolean knowsAll(ResumePosition position) {
+        return next.keySet().containsAll(position.lastSeen().keySet());
+    }
+
+    /** Whether the position names a notification this instance has not received yet (in a partition it knows). */
+    boolean isAhead(ResumePosition position) {
+        return position.lastSeen().entrySet().stream()
+                .anyMatch(seen -> next.containsKey(seen.getKey()) && seen.getValue() >= next.get(seen.getKey()));
     }
 
     /**
-     * Everything after {@code (partition, offset)}, oldest first, at most {@code maxBytes} of frames (the
-     * newest ones). Only for a position this instance has reached.
+     * Everything after {@code position}, oldest first, at most {@code maxBytes} of frames (the newest ones); only
+     * for a position this instance has reached. A named partition resumes after its id. A partition the client
+     * has no id for had nothing while the client was connected (or it would have one), so it resumes after the
+     * newest named id, in the order this instance received the notifications.
      */
-    Replay after(int partition, long offset, long maxBytes) {
+    Replay after(ResumePosition position, long maxBytes) {
         dropOlderThan(Instant.now().minus(maxAge));
-        List<Entry> after = new ArrayList<>();
-        boolean found = false;
+        Map<Integer, Long> lastSeen = position.lastSeen();
+        int newestNamed = -1;
+        int index = 0;
         for (Entry entry : entries) {
-            // Arrival order: once past the requested position in its partition, everything after follows.
-            found |= entry.partition() == partition && entry.offset() > offset;
-            if (found) {
+            if (Long.valueOf(entry.offset()).equals(lastSeen.get(entry.partition()))) {
+                newestNamed = index;
+            }
+            index++;
+        }
+        List<Entry> after = new ArrayList<>();
+        index = 0;
+        for (Entry entry : entries) {
+            Long seen = lastSeen.get(entry.partition());
+            if (seen != null ? entry.offset() > seen : index > newestNamed) {
                 after.add(entry);
             }
+            index++;
         }
         int first = after.size();
         long bytes = 0;
         while (first > 0 && bytes + after.get(first - 1).frame().readableBytes() <= maxBytes) {
             bytes += after.get(--first).frame().readableBytes();
         }
-        boolean complete = first == 0 && offset + 1 >= coveredFrom.getOrDefault(partition, 0L);
+        // Complete when nothing was left out for the budget, every named partition is kept from just after its
+        // id on, and (if some partition is not named) the newest named id itself is still here to count from.
+        boolean complete = first == 0
+                && lastSeen.entrySet().stream().allMatch(seen -> seen.getValue() + 1 >= coveredFrom.getOrDefault(seen.getKey(), 0L))
+                && (newestNamed >= 0 || next.keySet().stream().allMatch(lastSeen::containsKey));
         List<ByteBuf> frames = after.subList(first, after.size()).stream().map(Entry::frame).toList();
         String firstId = first < after.size() ? Notification.id(after.get(first).partition(), after.get(first).offset()) : null;
         return new Replay(frames, complete, firstId);

@@ -5,6 +5,8 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -14,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,6 +49,23 @@ class HistoryReaderTest {
 
         assertThrows(TimeoutException.class, () -> new HistoryReader(broker, deadline, broker.clock()).read(TOPIC, 4));
         assertEquals(deadline, broker.now(), "gave up at the deadline, not after it");
+    }
+
+    @Test
+    void partitionsAreInterleavedByTimestampEachInOffsetOrder() {
+        List<ConsumerRecord<byte[], byte[]>> polled = List.of(
+                record(0, 0, 100), record(0, 1, 300), record(0, 2, 250), // a producer's clock may step back
+                record(1, 0, 200), record(1, 1, 400));
+
+        List<String> order = HistoryReader.inArrivalOrder(polled).stream()
+                .map(record -> record.partition() + "-" + record.offset()).toList();
+
+        assertEquals(List.of("0-0", "1-0", "0-1", "0-2", "1-1"), order);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(int partition, long offset, long timestamp) {
+        return new ConsumerRecord<>(TOPIC, partition, offset, timestamp, TimestampType.CREATE_TIME,
+                0, 0, null, new byte[0], new RecordHeaders(), Optional.empty());
     }
 
     /** A consumer whose metadata and offset calls each take {@code callTime} on a clock of its own. */

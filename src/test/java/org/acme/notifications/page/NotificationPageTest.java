@@ -144,15 +144,15 @@ class NotificationPageTest {
     @Test
     void aPageKeepsALastIdThisServerHasNotReachedYet() {
         openLiveTab();
-        String ahead = "0-999999999";
-        driver.executeScript("sessionStorage.setItem('notifications.lastId', arguments[0])", ahead);
+        String ahead = "{\"0\":\"0-999999999\"}";
+        driver.executeScript("sessionStorage.setItem('notifications.lastIds', arguments[0])", ahead);
         try {
             driver.navigate().refresh();
             await("the page to keep its last id past the catch-up timeout")
                     .during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(15))
-                    .until(() -> ahead.equals(driver.executeScript("return sessionStorage.getItem('notifications.lastId')")));
+                    .until(() -> ahead.equals(driver.executeScript("return sessionStorage.getItem('notifications.lastIds')")));
         } finally {
-            driver.executeScript("sessionStorage.removeItem('notifications.lastId')");
+            driver.executeScript("sessionStorage.removeItem('notifications.lastIds')");
         }
     }
 

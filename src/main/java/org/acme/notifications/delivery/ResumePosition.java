@@ -1,0 +1,38 @@
+package org.acme.notifications.delivery;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where a reconnecting client left off: {@code ?since=} with the last id it saw of each partition,
+ * {@code <partition>-<offset>} comma-separated ({@code 0-41,1-17,2-9}); one id on a one-partition topic.
+ *
+ * @param lastSeen per named partition, the offset of the last notification the client saw
+ */
+record ResumePosition(Map<Integer, Long> lastSeen) {
+
+    /** More ids than any topic of this service has partitions is not a position. */
+    private static final int MAX_IDS = 1024;
+
+    /** Null when malformed: an id that is not {@code <partition>-<offset>}, or one partition named twice. */
+    static ResumePosition parse(String since) {
+        String[] ids = since.split(",", -1);
+        if (ids.length > MAX_IDS) {
+            return null;
+        }
+        Map<Integer, Long> lastSeen = new HashMap<>();
+        for (String id : ids) {
+            int dash = id.indexOf('-');
+            try {
+                int partition = Integer.parseInt(id.substring(0, dash));
+                long offset = Long.parseLong(id.substring(dash + 1));
+                if (partition < 0 || offset < 0 || lastSeen.put(partition, offset) != null) {
+                    return null;
+                }
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                return null;
+            }
+        }
+        return new ResumePosition(Map.copyOf(lastSeen));
+    }
+}

@@ -1,0 +1,117 @@
+package org.acme.notifications.delivery;
+
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replay history on its own: what a resume from a position gets, gaps, the byte budget, ids ahead. */
+class RecentNotificationsTest {
+
+    private static final long NO_BUDGET = Long.MAX_VALUE;
+
+    @Test
+    void aResumeGetsWhatFollowsItsIdInOrder() {
+        RecentNotifications recent = history(10, "0-0", "0-1", "0-2", "0-3");
+
+        RecentNotifications.Replay replay = recent.after(position("0-1"), NO_BUDGET);
+
+        assertEquals(List.of("0-2", "0-3"), ids(replay));
+        assertTrue(replay.complete());
+    }
+
+    @Test
+    void droppedNotificationsMakeAGapThatStartsAtTheOldestKept() {
+        RecentNotifications recent = history(2, "0-0", "0-1", "0-2", "0-3");
+
+        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET);
+
+        assertEquals(List.of("0-2", "0-3"), ids(replay));
+        assertFalse(replay.complete());
+        assertEquals("0-2", replay.firstId());
+    }
+
+    @Test
+    void theByteBudgetKeepsTheNewestAndSaysWhereTheReplayStarts() {
+        RecentNotifications recent = history(10, "0-0", "0-1", "0-2", "0-3", "0-4");
+        long twoFrames = 2L * frame("0-3").readableBytes();
+
+        RecentNotifications.Replay replay = recent.after(position("0-0"), twoFrames);
+
+        assertEquals(List.of("0-3", "0-4"), ids(replay));
+        assertFalse(replay.complete());
+        assertEquals("0-3", replay.firstId());
+    }
+
+    @Test
+    void everyNamedPartitionResumesAfterItsOwnId() {
+        RecentNotifications recent = history(20, "0-0", "1-0", "2-0", "0-1", "1-1", "2-1", "0-2", "1-2", "2-2");
+
+        RecentNotifications.Replay replay = recent.after(position("0-1,1-0,2-2"), NO_BUDGET);
+
+        assertEquals(List.of("1-1", "0-2", "1-2"), ids(replay));
+        assertTrue(replay.complete());
+    }
+
+    @Test
+    void aPartitionWithoutAnIdResumesAfterTheNewestNamedOne() {
+        // The client saw 0-1 and 1-0 last; partition 2 had nothing while it was connected.
+        RecentNotifications recent = history(20, "2-0", "0-0", "1-0", "0-1", "2-1", "0-2", "1-1");
+
+        RecentNotifications.Replay replay = recent.after(position("0-1,1-0"), NO_BUDGET);
+
+        assertEquals(List.of("2-1", "0-2", "1-1"), ids(replay));
+        assertTrue(replay.complete());
+    }
+
+    @Test
+    void idsAheadAndPartitionsNeverSeenAreToldApart() {
+        RecentNotifications recent = history(10, "0-0", "0-1");
+
+        assertFalse(recent.isAhead(position("0-1")));
+        assertTrue(recent.isAhead(position("0-2")));
+        assertTrue(recent.knowsAll(position("0-5")));
+        assertFalse(recent.knowsAll(position("0-1,3-0")));
+    }
+
+    @Test
+    void positionsParseOneIdPerPartition() {
+        assertEquals(Map.of(0, 41L, 1, 17L, 2, 9L), ResumePosition.parse("0-41,1-17,2-9").lastSeen());
+        for (String malformed : new String[] {"", "garbage", "0-", "-1", "0--5", "0-1,0-2", "0-1,", "1.5-2", "0-99999999999999999999"}) {
+            assertNull(ResumePosition.parse(malformed), malformed);
+        }
+    }
+
+    private static RecentNotifications history(int size, String... ids) {
+        RecentNotifications recent = new RecentNotifications(size, Duration.ofHours(1));
+        for (String id : ids) {
+            String[] parts = id.split("-");
+            recent.add(new RecentNotifications.Entry(Integer.parseInt(parts[0]), Long.parseLong(parts[1]), Instant.now(), frame(id)));
+        }
+        return recent;
+    }
+
+    private static ResumePosition position(String since) {
+        return ResumePosition.parse(since);
+    }
+
+    private static ByteBuf frame(String id) {
+        return TextFrames.encode("{\"id\":\"" + id + "\"}");
+    }
+
+    private static List<String> ids(RecentNotifications.Replay replay) {
+        return replay.frames().stream()
+                .map(frame -> frame.toString(2, frame.readableBytes() - 2, StandardCharsets.UTF_8)) // past the 2-byte header
+                .map(json -> json.substring("{\"id\":\"".length(), json.length() - 2))
+                .toList();
+    }
+}
