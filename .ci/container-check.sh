@@ -75,5 +75,9 @@ grep -q '"connected":10000,' <<< "$result" && grep -q '"connect_failures":1,' <<
   && grep -q 'upgrade failure: 503' <<< "$result" || { echo "10,000 sockets and one 503 expected" >&2; exit 1; }
 [ "$(podman inspect --format '{{.State.OOMKilled}} {{.State.Running}}' notifications-ci)" = "false true" ] \
   || { echo "The container did not survive 10,000 sockets in 512 MiB" >&2; exit 1; }
-peak=$(cat "/sys/fs/cgroup/memory/libpod_parent/libpod-$(podman inspect --format '{{.Id}}' notifications-ci)/memory.max_usage_in_bytes" 2> /dev/null || echo 0)
+# The container's cgroup: cgroup v1 (memory.max_usage_in_bytes) or v2 (memory.peak).
+id=$(podman inspect --format '{{.Id}}' notifications-ci)
+peak=$(cat /sys/fs/cgroup/memory/libpod_parent/libpod-"$id"/memory.max_usage_in_bytes \
+  $(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$id*" 2> /dev/null | sed 's|$|/memory.peak|') 2> /dev/null | head -n 1)
+peak=${peak:-0}
 echo "memory check passed: 10,000 sockets in a 512 MiB container, peak $((peak / 1048576)) MiB (cgroup), the next one refused with 503"

@@ -5,13 +5,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
-import io.quarkus.websockets.next.OpenConnections;
+import org.acme.notifications.access.SocketAccessCheck;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Every metric of the service, in one place; Prometheus names in the comments. */
 @Startup // so that every meter is there from the first scrape on
@@ -26,7 +27,9 @@ public class NotificationMetrics {
     private final Counter deadLettered;
     private final Timer latency;
 
-    public NotificationMetrics(MeterRegistry registry, OpenConnections connections) {
+    private final AtomicInteger waitingSockets = new AtomicInteger();
+
+    public NotificationMetrics(MeterRegistry registry, SocketAccessCheck access) {
         for (NotificationSource source : NotificationSource.values()) {
             // notifications_published_total{source="rest|socket|kafka"}
             published.put(source, Counter.builder("notifications.published")
@@ -64,8 +67,13 @@ public class NotificationMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
         // notifications_connections
-        Gauge.builder("notifications.connections", connections, open -> open.stream().count())
-                .description("Open sockets on this instance")
+        Gauge.builder("notifications.connections", access, SocketAccessCheck::connections)
+                .description("Connections holding one of this instance's socket places (notifications.socket.max-connections)")
+                .strongReference(true)
+                .register(registry);
+        // notifications_waiting_sockets
+        Gauge.builder("notifications.waiting.sockets", waitingSockets, AtomicInteger::get)
+                .description("Sockets that resumed from an id this instance has not received yet, waiting for it")
                 .strongReference(true)
                 .register(registry);
     }
@@ -92,6 +100,11 @@ public class NotificationMetrics {
 
     public void deadLettered() {
         deadLettered.increment();
+    }
+
+    /** How many sockets wait for their resume id now. */
+    public void waitingSockets(int count) {
+        waitingSockets.set(count);
     }
 
     public void deliveryLatency(Instant recordTimestamp) {

@@ -1,5 +1,7 @@
 package org.acme.notifications.access;
 
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class SocketAccessCheck implements HttpUpgradeCheck {
 
     private static final UserData.TypedKey<Boolean> MAY_PUBLISH = UserData.TypedKey.forBoolean("may-publish");
+    private static final AttributeKey<Boolean> HOLDS_A_PLACE = AttributeKey.valueOf("notifications.holds-a-place");
     private static final UserData.TypedKey<Integer> KEY_INDEX = UserData.TypedKey.forInt("api-key-index");
 
     private final ApiKeys apiKeys;
@@ -66,16 +69,27 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         return CheckResult.permitUpgrade();
     }
 
+    /** Connections holding a place: open sockets, and ones whose upgrade or close is under way. */
+    public int connections() {
+        return connections.get();
+    }
+
     /**
-     * Counts the socket in before it opens, atomically, so that upgrades arriving together cannot all pass
-     * the limit; the place is freed when the connection closes, whether the upgrade completed or not.
+     * Counts the connection in before its socket opens, atomically, so that upgrades arriving together cannot
+     * all pass the limit; the place is freed when the connection closes, whether the upgrade completed or not.
+     * One place per connection: a connection that asks again (its earlier upgrade failed) keeps the one it has.
      */
     private boolean reserveConnection(HttpServerRequest request) {
+        Channel channel = SocketChannels.of(request);
+        if (channel.hasAttr(HOLDS_A_PLACE)) {
+            return true;
+        }
         if (connections.incrementAndGet() > maxConnections) {
             connections.decrementAndGet();
             return false;
         }
-        SocketChannels.of(request).closeFuture().addListener(closed -> connections.decrementAndGet());
+        channel.attr(HOLDS_A_PLACE).set(Boolean.TRUE);
+        channel.closeFuture().addListener(closed -> connections.decrementAndGet());
         return true;
     }
 

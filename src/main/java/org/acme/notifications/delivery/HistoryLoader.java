@@ -9,6 +9,7 @@ import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,7 +19,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,30 +91,33 @@ public class HistoryLoader {
 
     private void load() {
         long started = System.nanoTime();
-        HistoryReader.Read read;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig())) {
-            read = new HistoryReader(consumer, deadline, Clock.systemUTC()).read(config.topic(), config.history().size());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig());
+        try {
+            HistoryReader.Read read = new HistoryReader(consumer, deadline, Clock.systemUTC())
+                    .read(config.topic(), config.history().size(), this::toNotification);
+            if (handOver(read.startsAt(), read.notifications(), read.upTo())) {
+                LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
+                        read.notifications().size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+            } else {
+                LOG.warnf("Dropped %d recent notifications loaded from Kafka after the deadline: the live stream had started "
+                        + "without them", read.notifications().size());
+            }
         } catch (RuntimeException e) {
             LOG.warnf("Could not load the recent notifications from Kafka (%s); clients that reconnect now "
                     + "resume only from what arrives from here on", e.getMessage());
             handOver(Map.of(), List.of(), Map.of());
-            return;
+        } finally {
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(1))); // after the hand-over: closing may wait on Kafka
         }
-        List<Positioned> notifications = new ArrayList<>(read.records().size());
-        for (ConsumerRecord<byte[], byte[]> record : read.records()) {
-            try {
-                notifications.add(new Positioned(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
-                        record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset()));
-            } catch (InvalidNotificationException notANotification) {
-                // the live consumer dead-lettered it when it came in
-            }
-        }
-        if (handOver(read.startsAt(), notifications, read.upTo())) {
-            LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
-                    notifications.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
-        } else {
-            LOG.warnf("Dropped %d recent notifications loaded from Kafka after the deadline: the live stream had started without them",
-                    notifications.size());
+    }
+
+    /** Null for a record that is not a notification: the live consumer dead-lettered it when it came in. */
+    private Positioned toNotification(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return new Positioned(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
+                    record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset());
+        } catch (InvalidNotificationException notANotification) {
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 package org.acme.notifications.delivery;
 
+import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Reads the last records of each partition of a topic, within one deadline for the whole read: every
@@ -23,8 +25,8 @@ import java.util.TreeMap;
  */
 final class HistoryReader {
 
-    /** The records read, oldest first per partition, and where each partition's read started and stopped (exclusive). */
-    record Read(List<ConsumerRecord<byte[], byte[]>> records, Map<Integer, Long> startsAt, Map<Integer, Long> upTo) {
+    /** The notifications read, in arrival order, and where each partition's read started and stopped (exclusive). */
+    record Read(List<Positioned> notifications, Map<Integer, Long> startsAt, Map<Integer, Long> upTo) {
     }
 
     private final Consumer<byte[], byte[]> consumer;
@@ -37,8 +39,11 @@ final class HistoryReader {
         this.clock = clock;
     }
 
-    /** At most {@code perPartition} records of each partition; a {@link TimeoutException} past the deadline. */
-    Read read(String topic, int perPartition) {
+    /**
+     * At most {@code perPartition} records of each partition, each made a notification as it is read (null for a
+     * record that is not one: only notifications are kept); a {@link TimeoutException} past the deadline.
+     */
+    Read read(String topic, int perPartition, Function<ConsumerRecord<byte[], byte[]>, Positioned> toNotification) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, left()).stream()
                 .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
         if (partitions.isEmpty()) {
@@ -53,35 +58,37 @@ final class HistoryReader {
             consumer.seek(partition, start);
             startsAt.put(partition.partition(), start);
         }
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        List<Positioned> notifications = new ArrayList<>();
         while (partitions.stream().anyMatch(partition -> consumer.position(partition, left()) < end.get(partition))) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(min(left(), Duration.ofMillis(200)))) {
-                if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-                    records.add(record);
+                Positioned notification = record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))
+                        ? toNotification.apply(record) : null;
+                if (notification != null) {
+                    notifications.add(notification);
                 }
             }
         }
         Map<Integer, Long> upTo = new HashMap<>();
         end.forEach((partition, offset) -> upTo.put(partition.partition(), offset));
-        return new Read(inArrivalOrder(records), startsAt, upTo);
+        return new Read(inArrivalOrder(notifications), startsAt, upTo);
     }
 
     /**
-     * The records as a live consumer would most likely have received them: each partition in offset order,
+     * The notifications as a live consumer would most likely have received them: each partition in offset order,
      * the partitions interleaved by timestamp (a poll returns them partition by partition). A resume that names
      * some partitions only counts on this order for the others (RecentNotifications#after).
      */
-    static List<ConsumerRecord<byte[], byte[]>> inArrivalOrder(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<Integer, ArrayDeque<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
-        records.stream().sorted(Comparator.comparingLong(ConsumerRecord::offset))
-                .forEach(record -> byPartition.computeIfAbsent(record.partition(), partition -> new ArrayDeque<>()).add(record));
-        PriorityQueue<ArrayDeque<ConsumerRecord<byte[], byte[]>>> heads = new PriorityQueue<>(
-                Comparator.comparingLong((ArrayDeque<ConsumerRecord<byte[], byte[]>> queue) -> queue.peek().timestamp())
+    static List<Positioned> inArrivalOrder(List<Positioned> notifications) {
+        Map<Integer, ArrayDeque<Positioned>> byPartition = new TreeMap<>();
+        notifications.stream().sorted(Comparator.comparingLong(Positioned::offset))
+                .forEach(each -> byPartition.computeIfAbsent(each.partition(), partition -> new ArrayDeque<>()).add(each));
+        PriorityQueue<ArrayDeque<Positioned>> heads = new PriorityQueue<>(
+                Comparator.comparing((ArrayDeque<Positioned> queue) -> queue.peek().notification().timestamp())
                         .thenComparingInt(queue -> queue.peek().partition()));
         heads.addAll(byPartition.values());
-        List<ConsumerRecord<byte[], byte[]>> merged = new ArrayList<>(records.size());
+        List<Positioned> merged = new ArrayList<>(notifications.size());
         while (!heads.isEmpty()) {
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> head = heads.poll();
+            ArrayDeque<Positioned> head = heads.poll();
             merged.add(head.poll());
             if (!head.isEmpty()) {
                 heads.add(head);

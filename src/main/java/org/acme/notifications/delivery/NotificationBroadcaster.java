@@ -4,12 +4,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationMetrics;
@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends each notification to every open socket of this instance, and keeps the recent ones so that
@@ -37,8 +39,9 @@ import java.util.Map;
  *
  * <p>A socket whose {@code since} is ahead of this instance (the history is still loading, or this
  * replica lags behind the one the client came from) waits, live for nothing, until this instance reaches
- * that id; past {@code notifications.history.catch-up-timeout} it is closed with {@link #BEHIND} and may
- * retry.
+ * that id. Past {@code notifications.history.catch-up-timeout}, Kafka is asked where the topic ends: an
+ * id beyond it is in no partition ({@code unknown-id}, then live); otherwise the socket is closed with
+ * {@link #BEHIND} and may retry with the same id.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
@@ -51,19 +54,21 @@ public class NotificationBroadcaster {
 
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
+    private final TopicEnds topicEnds;
     private final int maxPendingFrames;
     private final long maxReplayBytes;
     private final Duration catchUpTimeout;
 
     // All guarded by this.
     private final RecentNotifications recent;
-    private final Map<Thread, EventLoop> eventLoops = new HashMap<>();
+    private final Map<EventLoop, SocketOutbox[]> liveByLoop = new HashMap<>();
     private final List<Waiting> waiting = new ArrayList<>();
-    private boolean streamStarted;
+    private volatile boolean streamStarted; // written with the lock held; read without it by the readiness check
 
-    public NotificationBroadcaster(ObjectMapper mapper, NotificationMetrics metrics, NotificationsConfig config) {
+    public NotificationBroadcaster(ObjectMapper mapper, NotificationMetrics metrics, TopicEnds topicEnds, NotificationsConfig config) {
         this.mapper = mapper;
         this.metrics = metrics;
+        this.topicEnds = topicEnds;
         this.recent = new RecentNotifications(config.history().size(), config.history().maxAge());
         this.maxPendingFrames = config.socket().maxPendingFrames();
         this.maxReplayBytes = config.history().maxReplay().asLongValue();
@@ -82,16 +87,12 @@ public class NotificationBroadcaster {
                 recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
                         positioned.notification().timestamp(), frames.frames()[i]));
             }
-            for (EventLoop loop : eventLoops.values()) {
-                SocketOutbox[] live = loop.outboxes; // who is live now: a later joiner gets these frames in its replay
+            // Who is live now: a later joiner gets these frames in its replay.
+            liveByLoop.forEach((loop, live) -> {
                 if (live.length > 0) {
-                    loop.context.runOnContext(ignored -> {
-                        for (SocketOutbox outbox : live) {
-                            outbox.offer(frames);
-                        }
-                    });
+                    loop.execute(() -> offerAll(live, frames));
                 }
-            }
+            });
             resumeWaitingSockets();
         }
         batch.forEach(positioned -> metrics.deliveryLatency(positioned.notification().timestamp()));
@@ -101,7 +102,7 @@ public class NotificationBroadcaster {
     public record Positioned(Notification notification, int partition, long offset) {
     }
 
-    /** The history read from Kafka at start-up, oldest first; comes before anything live. */
+    /** The history read from Kafka at start-up, in arrival order; comes before anything live. */
     synchronized void loadHistory(Map<Integer, Long> startsAt, List<Positioned> notifications) {
         startsAt.forEach(recent::coverFrom);
         for (Positioned positioned : notifications) {
@@ -125,38 +126,40 @@ public class NotificationBroadcaster {
     }
 
     /** Whether resumes can be answered: the history is loaded (or given up) and the live stream has started. */
-    public synchronized boolean streamStarted() {
+    public boolean streamStarted() {
         return streamStarted;
     }
 
     /**
      * A socket joins the stream, on its own event loop: with {@code since}, it is first sent every kept
-     * notification after that id (preceded by a control frame if some are left out), then it is live.
+     * notification after that position (preceded by a control frame if some are left out), then it is live.
      */
     public void join(WebSocketConnection connection, String since) {
-        Context context = Vertx.currentContext();
-        if (context == null || !Context.isOnEventLoopThread()) {
+        Channel channel = SocketChannels.of(connection);
+        EventLoop loop = channel.eventLoop();
+        if (!loop.inEventLoop()) {
             throw new IllegalStateException("Sockets join on their event loop");
         }
-        SocketOutbox outbox = new SocketOutbox(connection, SocketChannels.of(connection), maxPendingFrames, metrics);
+        SocketOutbox outbox = new SocketOutbox(connection, channel, maxPendingFrames, metrics);
         connection.userData().put(OUTBOX, outbox);
         ResumePosition from = since == null ? null : ResumePosition.parse(since);
-        ByteBuf[] replay;
+        Replay replay;
         synchronized (this) {
             if (since == null) {
-                goLive(outbox, Thread.currentThread(), context);
+                goLive(outbox, loop);
                 return;
             }
-            if (from != null && (!streamStarted || (recent.knowsAll(from) && recent.isAhead(from)))) {
-                Waiting socket = new Waiting(outbox, connection, context, from, since);
-                socket.timer = context.owner().setTimer(catchUpTimeout.toMillis(), ignored -> giveUpWaiting(socket));
+            if (from != null && mustWait(from)) {
+                Waiting socket = new Waiting(outbox, connection, loop, from, since);
+                socket.deadline = loop.schedule(() -> checkWhereTheTopicEnds(socket), catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 waiting.add(socket);
+                metrics.waitingSockets(waiting.size());
                 return;
             }
             replay = replayFor(from, since);
-            goLive(outbox, Thread.currentThread(), context);
+            goLive(outbox, loop);
         }
-        outbox.replay(replay);
+        outbox.replay(replay.frames(), replay.notifications());
     }
 
     /** A closed socket leaves the stream. */
@@ -165,54 +168,80 @@ public class NotificationBroadcaster {
         if (outbox == null) {
             return;
         }
-        eventLoops.values().forEach(loop -> loop.remove(outbox));
-        waiting.removeIf(socket -> {
+        liveByLoop.replaceAll((loop, live) -> Arrays.stream(live).filter(other -> other != outbox).toArray(SocketOutbox[]::new));
+        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+            Waiting socket = it.next();
             if (socket.outbox == outbox) {
-                socket.context.owner().cancelTimer(socket.timer);
-                return true;
+                socket.deadline.cancel(false);
+                it.remove();
+                metrics.waitingSockets(waiting.size());
             }
-            return false;
-        });
+        }
     }
 
-    /** Makes live every waiting socket whose id this instance has now reached; with the lock held. */
+    /** Whether a resume must wait: the stream has not started, or it names an id this instance has not received. */
+    private boolean mustWait(ResumePosition from) {
+        return !streamStarted || (recent.knowsAll(from) && recent.isAhead(from));
+    }
+
+    /** Makes live every waiting socket whose position this instance has now reached; with the lock held. */
     private void resumeWaitingSockets() {
-        if (waiting.isEmpty() || !streamStarted) {
+        if (waiting.isEmpty()) {
             return;
         }
         for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
             Waiting socket = it.next();
-            if (recent.knowsAll(socket.from) && recent.isAhead(socket.from)) {
+            if (mustWait(socket.from)) {
                 continue;
             }
             it.remove();
-            socket.context.owner().cancelTimer(socket.timer);
-            ByteBuf[] replay = replayFor(socket.from, socket.since);
-            goLive(socket.outbox, socket.eventLoop, socket.context);
+            socket.deadline.cancel(false);
+            Replay replay = replayFor(socket.from, socket.since);
+            goLive(socket.outbox, socket.loop);
             // Queued before any later batch's task for that loop: the replay is written first.
-            socket.context.runOnContext(ignored -> socket.outbox.replay(replay));
+            socket.loop.execute(() -> socket.outbox.replay(replay.frames(), replay.notifications()));
         }
-    }
-
-    private void giveUpWaiting(Waiting socket) {
-        synchronized (this) {
-            if (!waiting.remove(socket)) {
-                return; // it went live or left meanwhile
-            }
-        }
-        LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
-        socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
-                .subscribe().with(ignored -> {
-                }, failure -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), failure.getMessage()));
+        metrics.waitingSockets(waiting.size());
     }
 
     /**
-     * The frames a resume from {@code from} gets, control frames included; with the lock held, and only for an
-     * id this instance has reached (or one it can never reach: a malformed id or a partition it has no stream of).
+     * The socket waited its time: if its id is beyond the end of the topic, no retry can help ({@code unknown-id},
+     * then live); if the id exists and this instance has not got there, the client may retry ({@link #BEHIND}).
      */
-    private ByteBuf[] replayFor(ResumePosition from, String since) {
+    private void checkWhereTheTopicEnds(Waiting socket) {
+        topicEnds.of(socket.from.lastSeen().keySet()).whenComplete((ends, failure) -> {
+            boolean beyondTheTopic = failure == null && socket.from.lastSeen().entrySet().stream()
+                    .anyMatch(seen -> seen.getValue() >= ends.getOrDefault(seen.getKey(), 0L));
+            synchronized (this) {
+                if (!waiting.remove(socket)) {
+                    return; // it went live or left meanwhile
+                }
+                metrics.waitingSockets(waiting.size());
+                if (beyondTheTopic) {
+                    goLive(socket.outbox, socket.loop);
+                    ByteBuf[] unknown = {TextFrames.encode(encode(ControlFrame.unknownId(socket.since)))};
+                    socket.loop.execute(() -> socket.outbox.replay(unknown, 0));
+                    return;
+                }
+            }
+            LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
+            socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
+                    .subscribe().with(ignored -> {
+                    }, closing -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), closing.getMessage()));
+        });
+    }
+
+    /** The frames of a resume and how many of them are notifications. */
+    private record Replay(ByteBuf[] frames, int notifications) {
+    }
+
+    /**
+     * The frames a resume from {@code from} gets, control frames included; with the lock held, and only for a
+     * position this instance has reached (or one it can never reach: malformed, or a partition it has no stream of).
+     */
+    private Replay replayFor(ResumePosition from, String since) {
         if (from == null || !recent.knowsAll(from)) {
-            return new ByteBuf[] {TextFrames.encode(encode(ControlFrame.unknownId(since)))};
+            return new Replay(new ByteBuf[] {TextFrames.encode(encode(ControlFrame.unknownId(since)))}, 0);
         }
         RecentNotifications.Replay replay = recent.after(from, maxReplayBytes);
         List<ByteBuf> frames = new ArrayList<>(replay.frames().size() + 2);
@@ -221,13 +250,27 @@ public class NotificationBroadcaster {
         }
         frames.addAll(replay.frames());
         frames.add(TextFrames.encode(encode(ControlFrame.resumed(since, replay.frames().size()))));
-        metrics.delivered(replay.frames().size());
-        return frames.toArray(ByteBuf[]::new);
+        return new Replay(frames.toArray(ByteBuf[]::new), replay.frames().size());
     }
 
-    /** Sockets are grouped by their event loop's thread: each socket has a context of its own, its loop has many. */
-    private void goLive(SocketOutbox outbox, Thread eventLoop, Context context) {
-        eventLoops.computeIfAbsent(eventLoop, thread -> new EventLoop(context)).add(outbox);
+    /** With the lock held. The loop's array is replaced, never changed, so a broadcast can hand it over as is. */
+    private void goLive(SocketOutbox outbox, EventLoop loop) {
+        liveByLoop.merge(loop, new SocketOutbox[] {outbox}, (live, added) -> {
+            SocketOutbox[] more = Arrays.copyOf(live, live.length + 1);
+            more[live.length] = outbox;
+            return more;
+        });
+    }
+
+    /** On the loop: one failing socket does not keep the batch from the others. */
+    private static void offerAll(SocketOutbox[] live, TextFrames frames) {
+        for (SocketOutbox outbox : live) {
+            try {
+                outbox.offer(frames);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Could not hand a batch to a socket");
+            }
+        }
     }
 
     private String encode(Object frame) {
@@ -263,38 +306,17 @@ public class NotificationBroadcaster {
     private static final class Waiting {
         final SocketOutbox outbox;
         final WebSocketConnection connection;
-        final Context context;
-        final Thread eventLoop = Thread.currentThread(); // made on the socket's event loop
+        final EventLoop loop;
         final ResumePosition from;
         final String since;
-        long timer;
+        ScheduledFuture<?> deadline;
 
-        Waiting(SocketOutbox outbox, WebSocketConnection connection, Context context, ResumePosition from, String since) {
+        Waiting(SocketOutbox outbox, WebSocketConnection connection, EventLoop loop, ResumePosition from, String since) {
             this.outbox = outbox;
             this.connection = connection;
-            this.context = context;
+            this.loop = loop;
             this.from = from;
             this.since = since;
-        }
-    }
-
-    /** The live sockets of one event loop; the array is replaced, never changed, so a broadcast can hand it over as is. */
-    private static final class EventLoop {
-        final Context context;
-        SocketOutbox[] outboxes = new SocketOutbox[0];
-
-        EventLoop(Context context) {
-            this.context = context;
-        }
-
-        void add(SocketOutbox outbox) {
-            SocketOutbox[] more = Arrays.copyOf(outboxes, outboxes.length + 1);
-            more[outboxes.length] = outbox;
-            outboxes = more;
-        }
-
-        void remove(SocketOutbox outbox) {
-            outboxes = Arrays.stream(outboxes).filter(other -> other != outbox).toArray(SocketOutbox[]::new);
         }
     }
 }

@@ -25,6 +25,7 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads every record of the notifications topic, whoever produced it, and hands it to the
@@ -34,6 +35,8 @@ import java.util.List;
 public class NotificationConsumer {
 
     private static final Logger LOG = Logger.getLogger(NotificationConsumer.class);
+    /** Dead-letter copies written but not acknowledged; past it a bad record is logged and not copied. */
+    private static final int MAX_DEAD_LETTERS_IN_FLIGHT = 100;
 
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
@@ -41,6 +44,7 @@ public class NotificationConsumer {
     private final NotificationsConfig config;
     private final NotificationMetrics metrics;
     private final Tracer tracer;
+    private final AtomicInteger deadLettersInFlight = new AtomicInteger();
 
     public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
                                 @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config,
@@ -101,9 +105,17 @@ public class NotificationConsumer {
     private void deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
         String id = Notification.id(record.getPartition(), record.getOffset());
         metrics.deadLettered();
+        if (deadLettersInFlight.incrementAndGet() > MAX_DEAD_LETTERS_IN_FLIGHT) {
+            // The dead-letter topic is not taking them: copies would pile up in memory, each up to a record's size.
+            deadLettersInFlight.decrementAndGet();
+            LOG.errorf("Record %s of topic %s is not a notification (%s) and was not copied to '%s': %d copies are already "
+                    + "waiting for it", id, record.getTopic(), e.getMessage(), config.deadLetterTopic(), MAX_DEAD_LETTERS_IN_FLIGHT);
+            return;
+        }
         LOG.warnf("Record %s of topic %s is not a notification (%s); copying it to '%s'", id, record.getTopic(),
                 e.getMessage(), config.deadLetterTopic());
         record.nack(e).whenComplete((ignored, failure) -> {
+            deadLettersInFlight.decrementAndGet();
             if (failure != null) {
                 LOG.errorf("Record %s could not be copied to '%s': %s", id, config.deadLetterTopic(), failure.getMessage());
             }

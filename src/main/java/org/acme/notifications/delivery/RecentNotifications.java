@@ -6,12 +6,13 @@ import org.acme.notifications.Notification;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The last notifications, as encoded frames, in the order they were delivered: what a reconnecting client
@@ -79,41 +80,42 @@ class RecentNotifications {
      * Everything after {@code position}, oldest first, at most {@code maxBytes} of frames (the newest ones); only
      * for a position this instance has reached. A named partition resumes after its id. A partition the client
      * has no id for had nothing while the client was connected (or it would have one), so it resumes after the
-     * newest named id, in the order this instance received the notifications.
+     * newest named id, in the order this instance received the notifications. Reads from the newest back, only
+     * as far as the replay goes: the cost is the replay's, not the history's.
      */
     Replay after(ResumePosition position, long maxBytes) {
         dropOlderThan(Instant.now().minus(maxAge));
         Map<Integer, Long> lastSeen = position.lastSeen();
-        int newestNamed = -1;
-        int index = 0;
-        for (Entry entry : entries) {
-            if (Long.valueOf(entry.offset()).equals(lastSeen.get(entry.partition()))) {
-                newestNamed = index;
-            }
-            index++;
-        }
-        List<Entry> after = new ArrayList<>();
-        index = 0;
-        for (Entry entry : entries) {
-            Long seen = lastSeen.get(entry.partition());
-            if (seen != null ? entry.offset() > seen : index > newestNamed) {
-                after.add(entry);
-            }
-            index++;
-        }
-        int first = after.size();
+        Set<Integer> notPassed = new HashSet<>(lastSeen.keySet());
+        boolean passedNewestNamed = false;
+        boolean cut = false;
         long bytes = 0;
-        while (first > 0 && bytes + after.get(first - 1).frame().readableBytes() <= maxBytes) {
-            bytes += after.get(--first).frame().readableBytes();
+        Deque<Entry> replayed = new ArrayDeque<>();
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext() && !notPassed.isEmpty(); ) {
+            Entry entry = it.next();
+            Long seen = lastSeen.get(entry.partition());
+            boolean wanted = seen == null ? !passedNewestNamed : entry.offset() > seen;
+            if (seen != null && entry.offset() <= seen) {
+                notPassed.remove(entry.partition());
+                passedNewestNamed |= entry.offset() == seen;
+            }
+            if (wanted) {
+                if (bytes + entry.frame().readableBytes() > maxBytes) {
+                    cut = true;
+                    break;
+                }
+                bytes += entry.frame().readableBytes();
+                replayed.addFirst(entry);
+            }
         }
         // Complete when nothing was left out for the budget, every named partition is kept from just after its
-        // id on, and (if some partition is not named) the newest named id itself is still here to count from.
-        boolean complete = first == 0
+        // id on, and (if some partition is not named) the newest named id was here to count the others from.
+        boolean complete = !cut
                 && lastSeen.entrySet().stream().allMatch(seen -> seen.getValue() + 1 >= coveredFrom.getOrDefault(seen.getKey(), 0L))
-                && (newestNamed >= 0 || next.keySet().stream().allMatch(lastSeen::containsKey));
-        List<ByteBuf> frames = after.subList(first, after.size()).stream().map(Entry::frame).toList();
-        String firstId = first < after.size() ? Notification.id(after.get(first).partition(), after.get(first).offset()) : null;
-        return new Replay(frames, complete, firstId);
+                && (passedNewestNamed || lastSeen.keySet().containsAll(next.keySet()));
+        Entry first = replayed.peekFirst();
+        return new Replay(replayed.stream().map(Entry::frame).toList(), complete,
+                first == null ? null : Notification.id(first.partition(), first.offset()));
     }
 
     private void dropOlderThan(Instant limit) {

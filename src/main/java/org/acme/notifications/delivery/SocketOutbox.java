@@ -41,6 +41,7 @@ final class SocketOutbox {
 
     private ByteBuf[] replay = new ByteBuf[0];
     private int replayed;
+    private int replayedNotifications; // counted as delivered once the whole replay is written
     private final ArrayDeque<TextFrames> live = new ArrayDeque<>();
     private int liveWaiting; // live frames queued here or in the channel
     private boolean writing; // a write is in the channel; its completion writes the next
@@ -54,19 +55,24 @@ final class SocketOutbox {
         this.metrics = metrics;
     }
 
-    /** Frames to write before any live batch: a replay and its control frames. Called once, when the socket joins. */
-    void replay(ByteBuf[] frames) {
+    /**
+     * Frames to write before any live batch: a replay of {@code notifications} notifications and its control
+     * frames. Called once, when the socket joins.
+     */
+    void replay(ByteBuf[] frames, int notifications) {
         replay = frames;
+        replayedNotifications = notifications;
         drain();
     }
 
     /** A live batch for this socket; a socket that let too many wait is closed instead. */
     void offer(TextFrames batch) {
-        if (closing || !channel.isActive()) {
+        if (closed()) {
             metrics.droppedClosed(batch.count());
             return;
         }
-        if (liveWaiting + batch.count() > maxPendingFrames) {
+        // One batch is always taken when nothing waits: a poll may bring more than the limit at once.
+        if (liveWaiting > 0 && liveWaiting + batch.count() > maxPendingFrames) {
             closeTooSlow(batch.count());
             return;
         }
@@ -81,7 +87,7 @@ final class SocketOutbox {
         }
         draining = true;
         try {
-            while (!writing && (replayed < replay.length || !live.isEmpty()) && !closing && channel.isActive()) {
+            while (!writing && (replayed < replay.length || !live.isEmpty()) && !closed()) {
                 writeNext();
             }
         } finally {
@@ -94,7 +100,13 @@ final class SocketOutbox {
         writing = true;
         if (replayed < replay.length) {
             channel.write(nextReplayChunk(), written);
-            written.addListener(done -> wrote(done.isSuccess()));
+            boolean last = replayed == 0; // nextReplayChunk() resets the replay once it is all taken
+            written.addListener(done -> {
+                if (last && done.isSuccess()) {
+                    metrics.delivered(replayedNotifications);
+                }
+                wrote(done.isSuccess());
+            });
         } else {
             TextFrames batch = live.poll();
             channel.write(batch.all().duplicate(), written);
@@ -134,6 +146,11 @@ final class SocketOutbox {
         return chunk;
     }
 
+    /** Closed or closing, whoever closed it (the close frame is out: no data frame may follow it). */
+    private boolean closed() {
+        return closing || connection.isClosed() || !channel.isActive();
+    }
+
     private void closeTooSlow(int dropped) {
         closing = true;
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::count).sum());
@@ -148,6 +165,9 @@ final class SocketOutbox {
      * is dropped, and with it the place it holds.
      */
     static void closeTooSlow(WebSocketConnection connection, Channel channel, String reason, NotificationMetrics metrics) {
+        if (connection.isClosed()) {
+            return; // closed for another reason already
+        }
         metrics.slowDisconnect();
         connection.close(new CloseReason(TOO_SLOW, "too slow: " + reason)).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));

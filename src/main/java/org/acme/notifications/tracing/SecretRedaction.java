@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public class SecretRedaction implements SpanProcessor {
 
     static final String REDACTED = "REDACTED";
-    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:^|[?&;])api-key=)[^&#;]*");
+    // The name as sent, or percent-encoded (Vert.x decodes names too, so api%2Dkey= is a key as well).
+    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:^|[?&;])api(?:-|%2d)key=)[^&#;]*");
     private static final List<AttributeKey<String>> URL_ATTRIBUTES = List.of(
             AttributeKey.stringKey("url.query"), AttributeKey.stringKey("url.full"),
             AttributeKey.stringKey("http.target"), AttributeKey.stringKey("http.url"));

@@ -1,12 +1,13 @@
 package org.acme.notifications.delivery;
 
+import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationRequest;
+import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -16,7 +17,6 @@ import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,9 +34,10 @@ class HistoryReaderTest {
     void readsTheLastRecordsOfEachPartitionAndSaysWhereItStartedAndStopped() {
         SlowBroker broker = new SlowBroker(Duration.ZERO, 10);
 
-        HistoryReader.Read read = new HistoryReader(broker, broker.now().plusSeconds(15), broker.clock()).read(TOPIC, 4);
+        HistoryReader.Read read = new HistoryReader(broker, broker.now().plusSeconds(15), broker.clock())
+                .read(TOPIC, 4, HistoryReaderTest::notification);
 
-        assertEquals(List.of(6L, 7L, 8L, 9L), read.records().stream().map(ConsumerRecord::offset).toList());
+        assertEquals(List.of(6L, 7L, 8L, 9L), read.notifications().stream().map(Positioned::offset).toList());
         assertEquals(Map.of(0, 6L), read.startsAt());
         assertEquals(Map.of(0, 10L), read.upTo());
     }
@@ -47,25 +48,29 @@ class HistoryReaderTest {
         SlowBroker broker = new SlowBroker(Duration.ofSeconds(6), 10);
         Instant deadline = broker.now().plusSeconds(15);
 
-        assertThrows(TimeoutException.class, () -> new HistoryReader(broker, deadline, broker.clock()).read(TOPIC, 4));
+        assertThrows(TimeoutException.class,
+                () -> new HistoryReader(broker, deadline, broker.clock()).read(TOPIC, 4, HistoryReaderTest::notification));
         assertEquals(deadline, broker.now(), "gave up at the deadline, not after it");
     }
 
     @Test
     void partitionsAreInterleavedByTimestampEachInOffsetOrder() {
-        List<ConsumerRecord<byte[], byte[]>> polled = List.of(
-                record(0, 0, 100), record(0, 1, 300), record(0, 2, 250), // a producer's clock may step back
-                record(1, 0, 200), record(1, 1, 400));
+        List<Positioned> polled = List.of(
+                notification(0, 0, 100), notification(0, 1, 300), notification(0, 2, 250), // a producer's clock may step back
+                notification(1, 0, 200), notification(1, 1, 400));
 
-        List<String> order = HistoryReader.inArrivalOrder(polled).stream()
-                .map(record -> record.partition() + "-" + record.offset()).toList();
+        List<String> order = HistoryReader.inArrivalOrder(polled).stream().map(each -> each.notification().id()).toList();
 
         assertEquals(List.of("0-0", "1-0", "0-1", "0-2", "1-1"), order);
     }
 
-    private static ConsumerRecord<byte[], byte[]> record(int partition, long offset, long timestamp) {
-        return new ConsumerRecord<>(TOPIC, partition, offset, timestamp, TimestampType.CREATE_TIME,
-                0, 0, null, new byte[0], new RecordHeaders(), Optional.empty());
+    private static Positioned notification(int partition, long offset, long timestamp) {
+        return new Positioned(Notification.of(new NotificationRequest("history " + offset, null, null), partition, offset,
+                Instant.ofEpochMilli(timestamp)), partition, offset);
+    }
+
+    private static Positioned notification(ConsumerRecord<byte[], byte[]> record) {
+        return notification(record.partition(), record.offset(), record.timestamp());
     }
 
     /** A consumer whose metadata and offset calls each take {@code callTime} on a clock of its own. */

@@ -25,7 +25,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
-/** Records written by a plain Kafka producer, not through the service, as any other system would. */
+/**
+ * Records written by a plain Kafka producer, not through the service, as any other system would: plain text and
+ * JSON are delivered; poison records (null, not UTF-8, JSON of the wrong shape, a 900 KB value) land in the
+ * dead-letter topic unchanged and the next good record still arrives.
+ */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class KafkaProducerDeliveryTest {

@@ -18,6 +18,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
 
+/**
+ * The socket as a publisher: a frame sent on one socket reaches the others through Kafka; bad frames get
+ * error frames and the socket stays open; a binary frame closes that socket with 1003 while another keeps working.
+ */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class NotificationSocketTest {

@@ -79,7 +79,7 @@ class ResumeTest {
                             throw new IllegalStateException(e);
                         }
                     }
-                });
+                }, runnable -> new Thread(runnable, "steady-producer").start());
                 first.awaitNotification(sent.get(100));
                 try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + since))) {
                     JsonNode end = resumed.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));

@@ -14,6 +14,8 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A WebSocket client that completes the handshake and then does not read, like a frozen browser tab or a
@@ -79,15 +81,18 @@ public final class StalledSocket implements AutoCloseable {
         socket.getOutputStream().write(frame.toByteArray());
     }
 
-    /** What was waiting for this client, read at last: how many text frames, then the close code (-1 if none came). */
-    public record Backlog(int textFrames, int closeCode) {
+    /** What was waiting for this client, read at last: its text frames, then the close code (-1 if none came). */
+    public record Backlog(List<String> texts, int closeCode) {
+        public int textFrames() {
+            return texts.size();
+        }
     }
 
     /** Starts reading: every frame the server has sent, up to its close frame or {@code timeout} of silence. */
     public Backlog readUntilClose(Duration timeout) throws IOException {
         socket.setSoTimeout((int) timeout.toMillis());
         DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-        int texts = 0;
+        List<String> texts = new ArrayList<>();
         try {
             while (true) {
                 int opcode = in.readUnsignedByte() & 0x0F;
@@ -101,7 +106,9 @@ public final class StalledSocket implements AutoCloseable {
                 if (opcode == 0x8) {
                     return new Backlog(texts, payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : -1);
                 }
-                texts += opcode == 0x1 ? 1 : 0;
+                if (opcode == 0x1) {
+                    texts.add(new String(payload, StandardCharsets.UTF_8));
+                }
             }
         } catch (EOFException | SocketTimeoutException | SocketException noCloseFrame) {
             return new Backlog(texts, -1);

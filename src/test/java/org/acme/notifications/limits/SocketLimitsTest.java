@@ -9,6 +9,7 @@ import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.delivery.StalledSocket;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.kafka.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -30,16 +31,18 @@ import java.util.stream.IntStream;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
-/** Limits with small values, so that a test reaches them. */
+/**
+ * The socket's limits, set small so that a test reaches them: publishing past the rate, a client that stops
+ * reading (4008), one that sends without end and reads nothing, oversized frames (1009), other sites' pages
+ * (403), and the connection limit (503), also for upgrades arriving together.
+ */
 @QuarkusTest
 @TestProfile(SocketLimitsTest.SmallLimits.class)
 @WithTestResource(KafkaBrokerResource.class)
@@ -67,6 +70,7 @@ class SocketLimitsTest {
     void aStalledClientIsClosedAndOthersGetEverything() throws Exception {
         try (SocketClient healthy = SocketClient.connect(baseUri); StalledSocket stalled = StalledSocket.open(baseUri, "")) {
             Pipeline.awaitReady(healthy);
+            double slowBefore = Metrics.value(baseUri, "notifications_slow_disconnects_total");
             String run = UUID.randomUUID().toString();
             String big = "x".repeat(4000);
             List<String> sent = new ArrayList<>();
@@ -79,12 +83,13 @@ class SocketLimitsTest {
                 }
             }
 
-            // By then more than 300 frames wait for the stalled socket, however much its kernel buffers took.
-            await("half of them at the healthy socket").atMost(Duration.ofSeconds(90))
-                    .until(() -> healthy.notification(sent.get(2500)).isPresent());
+            // Read as soon as the server gave up on it: the close frame waits behind what it did not read, and after
+            // a grace of 10 s the connection is dropped, close frame and all.
+            await("the stalled socket closed").atMost(Duration.ofSeconds(90))
+                    .until(() -> Metrics.value(baseUri, "notifications_slow_disconnects_total") > slowBefore);
             StalledSocket.Backlog backlog = stalled.readUntilClose(SocketClient.DELIVERY_TIMEOUT);
             assertThat(backlog.closeCode(), equalTo(4008));
-            assertThat(backlog.textFrames(), lessThan(2500));
+            assertThat(backlog.textFrames(), lessThan(5000));
 
             await("all 5000 at the healthy socket").atMost(Duration.ofSeconds(90))
                     .until(() -> healthy.notification(sent.get(sent.size() - 1)).isPresent());
@@ -95,14 +100,15 @@ class SocketLimitsTest {
 
     /**
      * A client that keeps sending frames (each answered with an error frame) and reads nothing: once its
-     * replies back up, the server closes it with 4008 and then drops the connection, instead of queueing
-     * replies for it without end. The client sees that as a failed write; what it had not read ends before
-     * everything it was sent would have.
+     * replies back up, the server closes it (4008, counted as a slow disconnect) and then drops the
+     * connection, instead of queueing replies for it without end. The client sees a failed write.
      */
     @Test
     void aClientThatSendsButNeverReadsIsDisconnected() throws Exception {
+        double slowBefore = Metrics.value(baseUri, "notifications_slow_disconnects_total");
         try (StalledSocket client = StalledSocket.open(baseUri, "")) {
             AtomicInteger sent = new AtomicInteger();
+            // A thread of its own: the common pool may be busy with others' tasks (one thread on two cores).
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                 try {
                     while (!Thread.currentThread().isInterrupted()) {
@@ -111,11 +117,9 @@ class SocketLimitsTest {
                 } catch (IOException dropped) {
                     // what this test waits for
                 }
-            });
+            }, runnable -> new Thread(runnable, "never-reading-client").start());
             await("the server to drop the connection").atMost(Duration.ofSeconds(60)).until(sending::isDone);
-            StalledSocket.Backlog backlog = client.readUntilClose(Duration.ofSeconds(2));
-            assertThat(backlog.textFrames(), lessThan(sent.get()));
-            assertThat(backlog.closeCode(), anyOf(equalTo(4008), equalTo(-1)));
+            assertThat(Metrics.value(baseUri, "notifications_slow_disconnects_total"), equalTo(slowBefore + 1));
         }
     }
 
@@ -174,7 +178,7 @@ class SocketLimitsTest {
 
     @Test
     void upgradesArrivingTogetherOpenExactlyTheLimit() {
-        await("no socket open").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> metric("notifications_connections") == 0);
+        await("no socket open").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> Metrics.value(baseUri, "notifications_connections") == 0);
         HttpClient http = HttpClient.newHttpClient();
         List<CompletableFuture<WebSocket>> upgrades = IntStream.range(0, 40)
                 .mapToObj(i -> http.newWebSocketBuilder().buildAsync(SocketClient.socketUri(baseUri, ""), new WebSocket.Listener() {
@@ -194,14 +198,4 @@ class SocketLimitsTest {
         assertThat(opened.size(), equalTo(4));
         assertThat(refused, equalTo(36));
     }
-
-    private static double metric(String name) {
-        for (String line : given().get("/q/metrics").asString().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.split(" ")[1]);
-            }
-        }
-        throw new AssertionError(name + " not exposed");
-    }
-
 }

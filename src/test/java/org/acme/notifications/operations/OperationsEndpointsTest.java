@@ -8,15 +8,15 @@ import io.restassured.http.ContentType;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Metrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -104,17 +104,14 @@ class OperationsEndpointsTest {
                 .post("/api/notifications").then().statusCode(202);
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+(?:\\{[^}]*})?) ([0-9.eE+-]+)(?: .*)?$", Pattern.MULTILINE);
-
-    /** Prometheus samples of the service's own metrics (exemplars dropped), with the label sets trimmed to what the tests name. */
-    private static Map<String, Double> metrics() {
-        Map<String, Double> samples = new java.util.HashMap<>();
-        Matcher m = SAMPLE.matcher(given().get("/q/metrics").asString());
-        while (m.find()) {
-            if (m.group(1).startsWith("notifications_")) {
-                samples.put(m.group(1).replaceAll(",?reason=\"closed\"", ""), Double.parseDouble(m.group(2)));
+    /** Samples of the service's own metrics, with the label sets trimmed to what the tests name. */
+    private Map<String, Double> metrics() {
+        Map<String, Double> samples = new HashMap<>();
+        Metrics.scrape(baseUri).forEach((sample, value) -> {
+            if (sample.startsWith("notifications_")) {
+                samples.put(sample.replaceAll(",?reason=\"closed\"", ""), value);
             }
-        }
+        });
         return samples;
     }
 

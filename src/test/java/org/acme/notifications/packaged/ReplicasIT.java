@@ -18,7 +18,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 
-/** Two instances of the service (two processes) behind one topic, as two replicas of a Deployment. */
+/**
+ * Two instances of the service (two processes) behind one topic, as two replicas of a Deployment: a client on
+ * either gets what was published through either, through a socket, or by a plain producer, with the same ids;
+ * an id seen on one resumes on the other.
+ */
 class ReplicasIT {
 
     private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-replicas-it"));

@@ -31,7 +31,12 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
-/** Stops and restarts a real broker under the running service. */
+/**
+ * Stops and restarts a real broker under the running service: while it is down, a POST answers 503 within
+ * seconds, sockets stay open and readiness is down; once it is back, readiness, publishing and delivery recover by
+ * themselves; a publisher posting without pause from before the outage to after it sees 503s, and every POST that
+ * got a 202 reaches the socket.
+ */
 @QuarkusTest
 @TestProfile(BrokerOutageTest.OwnBroker.class)
 @WithTestResource(KafkaBrokerResource.class)

@@ -33,6 +33,13 @@ import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.matchesPattern;
 
+/**
+ * The REST trigger: a POST reaches two sockets with id, message and timestamp; two records get distinct ids; every
+ * bad body gets its exact status and problem body: invalid JSON, wrong types, 5000-deep nesting and invalid UTF-8
+ * get 400; a 10 MB body gets 413 {@code body-too-large} before it is read, and the service answers the next
+ * request; emoji, right-to-left overrides, zero-width and combining characters, BOM, NUL and other controls,
+ * noncharacters, line separators and markup are accepted and delivered exactly as sent; lone surrogates get 400.
+ */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class NotificationResourceTest {
