@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * WebSocket text frames (RFC 6455, 5.2: final, unmasked, as a server sends them), encoded once for every
  * socket that gets them. websockets-next's {@code sendText} would encode the text again for each socket;
- * at fan-out rates that was most of the service's CPU (docs: Performance).
+ * at fan-out rates that was most of the service's CPU (docs/performance.md).
  *
  * <p>A batch is one buffer holding its frames one after the other: a socket that gets the whole batch
  * writes it with one write, and the history keeps a slice of it per notification. The buffers are shared
