@@ -99,7 +99,8 @@ public interface NotificationsConfig {
 
         /**
          * How long a socket whose {@code since} is ahead of this instance (history still loading, or this replica
-         * behind the one the client came from) waits for it; then it is closed with 4009 and may retry.
+         * behind the one the client came from) waits for it. Then an id beyond the end of the topic is answered
+         * {@code unknown-id}, and one in the topic closes the socket with 4009: the client may retry.
          */
         @WithDefault("10s")
         Duration catchUpTimeout();

@@ -91,8 +91,9 @@ public class HistoryLoader {
 
     private void load() {
         long started = System.nanoTime();
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig());
+        KafkaConsumer<byte[], byte[]> consumer = null;
         try {
+            consumer = new KafkaConsumer<>(consumerConfig());
             HistoryReader.Read read = new HistoryReader(consumer, deadline, Clock.systemUTC())
                     .read(config.topic(), config.history().size(), this::toNotification);
             if (handOver(read.startsAt(), read.notifications(), read.upTo())) {
@@ -107,7 +108,9 @@ public class HistoryLoader {
                     + "resume only from what arrives from here on", e.getMessage());
             handOver(Map.of(), List.of(), Map.of());
         } finally {
-            consumer.close(CloseOptions.timeout(Duration.ofSeconds(1))); // after the hand-over: closing may wait on Kafka
+            if (consumer != null) {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(1))); // after the hand-over: closing may wait on Kafka
+            }
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -168,7 +169,8 @@ public class NotificationBroadcaster {
         if (outbox == null) {
             return;
         }
-        liveByLoop.replaceAll((loop, live) -> Arrays.stream(live).filter(other -> other != outbox).toArray(SocketOutbox[]::new));
+        liveByLoop.computeIfPresent(SocketChannels.of(connection).eventLoop(),
+                (loop, live) -> Arrays.stream(live).filter(other -> other != outbox).toArray(SocketOutbox[]::new));
         for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
             Waiting socket = it.next();
             if (socket.outbox == outbox) {
@@ -209,7 +211,13 @@ public class NotificationBroadcaster {
      * then live); if the id exists and this instance has not got there, the client may retry ({@link #BEHIND}).
      */
     private void checkWhereTheTopicEnds(Waiting socket) {
-        topicEnds.of(socket.from.lastSeen().keySet()).whenComplete((ends, failure) -> {
+        CompletableFuture<Map<Integer, Long>> topicEnd;
+        try {
+            topicEnd = topicEnds.of(socket.from.lastSeen().keySet());
+        } catch (RuntimeException e) {
+            topicEnd = CompletableFuture.failedFuture(e); // not known: the client may retry
+        }
+        topicEnd.whenComplete((ends, failure) -> {
             boolean beyondTheTopic = failure == null && socket.from.lastSeen().entrySet().stream()
                     .anyMatch(seen -> seen.getValue() >= ends.getOrDefault(seen.getKey(), 0L));
             synchronized (this) {

@@ -27,6 +27,7 @@ import org.acme.notifications.publish.PublishFailedException;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -134,7 +135,9 @@ public class NotificationSocket {
             replies.unread.decrementAndGet();
             if (replies.closing.compareAndSet(false, true)) {
                 LOG.debugf("Closing socket %s: it sends frames and does not read the replies", connection.id());
-                SocketOutbox.closeTooSlow(connection, SocketChannels.of(connection), "sends frames but reads no replies", metrics);
+                // No grace: it has shown it reads nothing, and every frame it goes on sending costs work here.
+                SocketOutbox.closeTooSlow(connection, SocketChannels.of(connection), "sends frames but reads no replies",
+                        Duration.ZERO, metrics);
             }
             return;
         }

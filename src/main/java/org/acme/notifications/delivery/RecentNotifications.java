@@ -87,6 +87,11 @@ class RecentNotifications {
         dropOlderThan(Instant.now().minus(maxAge));
         Map<Integer, Long> lastSeen = position.lastSeen();
         Set<Integer> notPassed = new HashSet<>(lastSeen.keySet());
+        if (lastSeen.keySet().containsAll(next.keySet())) {
+            // Every partition is named: one with nothing after its id need not be looked for (a quiet partition
+            // would otherwise make every resume read back through the whole history).
+            notPassed.removeIf(partition -> lastSeen.get(partition) + 1 >= next.getOrDefault(partition, 0L));
+        }
         boolean passedNewestNamed = false;
         boolean cut = false;
         long bytes = 0;

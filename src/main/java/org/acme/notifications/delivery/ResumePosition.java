@@ -2,6 +2,8 @@ package org.acme.notifications.delivery;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where a reconnecting client left off: {@code ?since=} with the last id it saw of each partition,
@@ -13,6 +15,7 @@ record ResumePosition(Map<Integer, Long> lastSeen) {
 
     /** More ids than any topic of this service has partitions is not a position. */
     private static final int MAX_IDS = 1024;
+    private static final Pattern ID = Pattern.compile("([0-9]{1,9})-([0-9]{1,18})");
 
     /** Null when malformed: an id that is not {@code <partition>-<offset>}, or one partition named twice. */
     static ResumePosition parse(String since) {
@@ -22,14 +25,12 @@ record ResumePosition(Map<Integer, Long> lastSeen) {
         }
         Map<Integer, Long> lastSeen = new HashMap<>();
         for (String id : ids) {
-            int dash = id.indexOf('-');
+            Matcher parts = ID.matcher(id);
             try {
-                int partition = Integer.parseInt(id.substring(0, dash));
-                long offset = Long.parseLong(id.substring(dash + 1));
-                if (partition < 0 || offset < 0 || lastSeen.put(partition, offset) != null) {
+                if (!parts.matches() || lastSeen.put(Integer.parseInt(parts.group(1)), Long.parseLong(parts.group(2))) != null) {
                     return null;
                 }
-            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            } catch (NumberFormatException tooLarge) {
                 return null;
             }
         }

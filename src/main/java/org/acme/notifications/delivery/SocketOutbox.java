@@ -156,15 +156,16 @@ final class SocketOutbox {
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::count).sum());
         live.clear();
         LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
-        closeTooSlow(connection, channel, "reconnect with ?since=<last id>", metrics);
+        closeTooSlow(connection, channel, "reconnect with ?since=<last id>", CLOSE_GRACE, metrics);
     }
 
     /**
      * Closes a socket whose client does not read, with {@link #TOO_SLOW}. The close frame waits behind what
-     * the client has not read, so the client has {@link #CLOSE_GRACE} to read up to it; then the connection
-     * is dropped, and with it the place it holds.
+     * the client has not read, so the client has {@code grace} to read up to it; then the connection is
+     * dropped, and with it the place it holds.
      */
-    static void closeTooSlow(WebSocketConnection connection, Channel channel, String reason, NotificationMetrics metrics) {
+    static void closeTooSlow(WebSocketConnection connection, Channel channel, String reason, Duration grace,
+                             NotificationMetrics metrics) {
         if (connection.isClosed()) {
             return; // closed for another reason already
         }
@@ -176,6 +177,6 @@ final class SocketOutbox {
                 LOG.debugf("Dropping socket %s: it did not read up to its close frame", connection.id());
                 channel.close();
             }
-        }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -67,7 +67,7 @@ class DeadLetterOutageTest {
             String next = "after the poison " + UUID.randomUUID();
             producer.send(KafkaClients.textRecord(next)).get();
             // At once: waiting for the dead letter would take the producer's 10 s before it gives up.
-            await(next + " delivered").atMost(Duration.ofSeconds(3)).until(() -> client.notification(next).isPresent());
+            await(next + " delivered").atMost(Duration.ofSeconds(5)).until(() -> client.notification(next).isPresent());
         }
     }
 }
