@@ -3,6 +3,7 @@ package org.acme.notifications.access;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
 
@@ -23,11 +24,15 @@ public class ApiKeys {
     private final boolean publishRequiresKey;
     private final boolean subscribeRequiresKey;
 
+    @Inject
     public ApiKeys(NotificationsConfig config) {
-        this.keyDigests = config.apiKeys().orElse(List.of()).stream()
-                .map(String::strip).filter(key -> !key.isEmpty()).map(ApiKeys::digest).toList();
-        this.publishRequiresKey = config.publishRequiresKey();
-        this.subscribeRequiresKey = config.subscribeRequiresKey();
+        this(config.apiKeys().orElse(List.of()), config.publishRequiresKey(), config.subscribeRequiresKey());
+    }
+
+    ApiKeys(List<String> keys, boolean publishRequiresKey, boolean subscribeRequiresKey) {
+        this.keyDigests = keys.stream().map(String::strip).filter(key -> !key.isEmpty()).map(ApiKeys::digest).toList();
+        this.publishRequiresKey = publishRequiresKey;
+        this.subscribeRequiresKey = subscribeRequiresKey;
     }
 
     void warnWhenNobodyMayPublish(@Observes StartupEvent event) {

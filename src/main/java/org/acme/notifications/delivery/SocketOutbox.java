@@ -172,6 +172,11 @@ final class SocketOutbox {
         metrics.slowDisconnect();
         connection.close(new CloseReason(TOO_SLOW, "too slow: " + reason)).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        if (grace.isZero()) {
+            // Now, not as a task: a client flooding frames keeps the event loop busy with them.
+            channel.close();
+            return;
+        }
         channel.eventLoop().schedule(() -> {
             if (channel.isActive()) {
                 LOG.debugf("Dropping socket %s: it did not read up to its close frame", connection.id());

@@ -117,7 +117,8 @@ class SocketLimitsTest {
                     // what this test waits for
                 }
             }, runnable -> new Thread(runnable, "never-reading-client").start());
-            await("the server to drop the connection").atMost(Duration.ofSeconds(60)).until(sending::isDone);
+            await("the server to drop the connection").atMost(Duration.ofSeconds(60))
+                    .until(sending::isDone);
             assertThat(Metrics.value(baseUri, "notifications_slow_disconnects_total"), greaterThan(slowBefore));
         }
     }
