@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class PublishRatePerKeyTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "notifications.publish-requires-key", "true",
-                    "notifications.api-keys", "busy-key,quiet-key",
+                    "notifications.api-keys", "busy-key,quiet-key,probe-key",
                     "notifications.publish-rate-per-key", "0.01",
                     "notifications.publish-burst-per-key", "6",
                     "notifications.socket.publish-burst", "100");
@@ -50,6 +51,7 @@ class PublishRatePerKeyTest {
     void aKeysSocketsAndRestShareOneBudgetAndOtherKeysKeepTheirs() {
         String run = UUID.randomUUID().toString();
         try (SocketClient first = SocketClient.connect(baseUri, "busy-key"); SocketClient second = SocketClient.connect(baseUri, "busy-key")) {
+            Pipeline.awaitReady(first, "probe-key"); // a key of its own: probes spend no other key's budget
             for (int i = 0; i < 4; i++) {
                 first.send("{\"message\":\"first " + i + " " + run + "\"}");
                 second.send("{\"message\":\"second " + i + " " + run + "\"}");
