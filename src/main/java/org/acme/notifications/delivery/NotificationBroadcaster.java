@@ -106,9 +106,12 @@ public class NotificationBroadcaster {
     /** The history read from Kafka at start-up, in arrival order; comes before anything live. */
     synchronized void loadHistory(Map<Integer, Long> startsAt, List<Positioned> notifications) {
         startsAt.forEach(recent::coverFrom);
-        for (Positioned positioned : notifications) {
+        // One buffer for the whole history, as for a live batch.
+        TextFrames frames = TextFrames.encode(notifications.stream().map(positioned -> encode(positioned.notification())).toList());
+        for (int i = 0; i < notifications.size(); i++) {
+            Positioned positioned = notifications.get(i);
             recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
-                    positioned.notification().timestamp(), TextFrames.encode(encode(positioned.notification()))));
+                    positioned.notification().timestamp(), frames.frames()[i]));
         }
     }
 
@@ -227,7 +230,7 @@ public class NotificationBroadcaster {
                 metrics.waitingSockets(waiting.size());
                 if (beyondTheTopic) {
                     goLive(socket.outbox, socket.loop);
-                    ByteBuf[] unknown = {TextFrames.encode(encode(ControlFrame.unknownId(socket.since)))};
+                    ByteBuf[] unknown = {frameOf(ControlFrame.unknownId(socket.since))};
                     socket.loop.execute(() -> socket.outbox.replay(unknown, 0));
                     return;
                 }
@@ -249,15 +252,15 @@ public class NotificationBroadcaster {
      */
     private Replay replayFor(ResumePosition from, String since) {
         if (from == null || !recent.knowsAll(from)) {
-            return new Replay(new ByteBuf[] {TextFrames.encode(encode(ControlFrame.unknownId(since)))}, 0);
+            return new Replay(new ByteBuf[] {frameOf(ControlFrame.unknownId(since))}, 0);
         }
         RecentNotifications.Replay replay = recent.after(from, maxReplayBytes);
         List<ByteBuf> frames = new ArrayList<>(replay.frames().size() + 2);
         if (!replay.complete()) {
-            frames.add(TextFrames.encode(encode(ControlFrame.historyGap(since, replay.firstId()))));
+            frames.add(frameOf(ControlFrame.historyGap(since, replay.firstId())));
         }
         frames.addAll(replay.frames());
-        frames.add(TextFrames.encode(encode(ControlFrame.resumed(since, replay.frames().size()))));
+        frames.add(frameOf(ControlFrame.resumed(since, replay.frames().size())));
         return new Replay(frames.toArray(ByteBuf[]::new), replay.frames().size());
     }
 
@@ -279,6 +282,10 @@ public class NotificationBroadcaster {
                 LOG.errorf(e, "Could not hand a batch to a socket");
             }
         }
+    }
+
+    private ByteBuf frameOf(ControlFrame frame) {
+        return TextFrames.encode(encode(frame));
     }
 
     private String encode(Object frame) {

@@ -4,7 +4,6 @@ import org.acme.notifications.kafka.KafkaClients;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import org.acme.notifications.delivery.Pipeline;
 import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
@@ -50,15 +49,15 @@ class OperationsEndpointsTest {
             Pipeline.awaitReady(first);
             // One partition keeps order: once both sockets have this, every earlier probe was counted.
             String barrier = "barrier " + UUID.randomUUID();
-            publishOverRest(barrier);
+            Pipeline.publish(barrier);
             first.awaitNotification(barrier);
             second.awaitNotification(barrier);
             Map<String, Double> before = metrics();
             String last = "last " + UUID.randomUUID();
 
-            publishOverRest("rest 1");
-            publishOverRest("rest 2");
-            publishOverRest("rest 3");
+            Pipeline.publish("rest 1");
+            Pipeline.publish("rest 2");
+            Pipeline.publish("rest 3");
             first.send("{\"message\":\"socket 1\"}");
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
                 producer.send(KafkaClients.textRecord("{\"no\": \"message\"}")).get();
@@ -97,11 +96,6 @@ class OperationsEndpointsTest {
                 .body("components.schemas.NotificationRequest.required", hasItems("message"))
                 .body("components.schemas.Notification.properties.keySet()", hasItems("id", "message", "timestamp"))
                 .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"));
-    }
-
-    private static void publishOverRest(String message) {
-        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
-                .post("/api/notifications").then().statusCode(202);
     }
 
     /** Samples of the service's own metrics, with the label sets trimmed to what the tests name. */
