@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Runs a load-tool scenario against the production jar (JVM mode) and a fresh Apache Kafka broker,
 # all on this machine, and prints the tool's table and JSON line for each run.
-#   usage: src/test/scripts/bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]
+#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|startup|smoke [LoadTool options...]
+#   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
+#   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
 #   BENCH_BUILD=0 skips ./mvnw package; SERVICE_JAVA_OPTS and TOOL_JAVA_OPTS go to the service's and the tool's JVM.
 # Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-scenario="${1:?usage: bench.sh paced|saturation|scale|startup|smoke [LoadTool options...]}"
+scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|startup|smoke [LoadTool options...]}"
 shift
 case "$scenario" in
   paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000) ;;
   saturation) preset=(--clients 1000 --notifications 2000 --rate 0 --warmup 1000) ;;
   scale)      preset=(--clients 10000 --notifications 600 --rate 10 --warmup 20) ;;
+  targeted)   preset=(--clients 10000 --notifications 10000 --rate 1000 --warmup 2000 --target user) ;;
   startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;
   smoke)      preset=(--clients 50 --notifications 20 --rate 0) ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
@@ -33,6 +36,9 @@ kafka_port=29092
 http_port=28080
 api_key=$(cat /proc/sys/kernel/random/uuid)
 classpath="target/test-classes:$(cat target/test-classpath.txt)"
+# Subscribers' tokens: a key pair made for this run; the service verifies with its public half.
+java -cp "$classpath" org.acme.notifications.bench.TokenSigner "$out/keys"
+export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$PWD/$out/keys/public.pem" MP_JWT_VERIFY_ISSUER=bench-tokens
 cleanup() { kill "${service_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" 2> /dev/null || true; }
 trap cleanup EXIT
 
@@ -55,6 +61,7 @@ for run in $(seq 1 "${RUNS:-1}"); do
   fi
   java -Xmx2g ${TOOL_JAVA_OPTS:-} -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
     --url "http://127.0.0.1:$http_port" --api-key "$api_key" --bootstrap-servers "127.0.0.1:$kafka_port" \
+    --token-key "$out/keys/private.pem" --token-issuer bench-tokens \
     "${target[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
   tail -n 1 "$out/run.txt" >> "$results"
   if [[ -n "${service_pid:-}" ]]; then kill "$service_pid"; wait "$service_pid" 2> /dev/null || true; fi

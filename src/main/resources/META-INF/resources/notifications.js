@@ -14,18 +14,128 @@
     const input = document.getElementById('message');
     const level = document.getElementById('level');
     const feedback = document.getElementById('feedback');
+    const who = document.getElementById('who');
+    const signIn = document.getElementById('sign-in'); // dev and test builds only
+    const signOut = document.getElementById('sign-out');
+    const joinForm = document.getElementById('join');
+    const channelInput = document.getElementById('channel');
+    const channelList = document.getElementById('channels');
+    const toUser = document.getElementById('to-user');
+    const toChannel = document.getElementById('to-channel');
 
     // Where publishing needs an API key, open the page as /?api-key=<key>; it is handed to the socket.
     const apiKey = new URLSearchParams(location.search).get('api-key');
     // The last id seen of each partition survives drops and reloads of this tab: reconnecting with
-    // ?since=<id>,<id>,... replays what was missed. Stored as {"<partition>": "<partition>-<offset>"}.
+    // ?since=<id>,<id>,... replays what was missed. Stored as {"<partition>": "<partition>-<offset>"}, one set per
+    // identity: what one user has seen says nothing about what another (or nobody) was sent.
     const LAST_IDS = 'notifications.lastIds';
+    // Who this tab is: an access token (per tab, like the ids), from the dev sign-in or handed over by the
+    // page that opened this one as #access-token=<token> (a fragment never reaches a server or its logs).
+    const TOKEN = 'notifications.token';
+    // The channels this tab reads; joined again at every reconnect with ?channels=.
+    const CHANNELS = 'notifications.channels';
     let socket = null;
     let backoff = BACKOFF_MIN_MS;
 
+    const handedOver = new URLSearchParams(location.hash.slice(1)).get('access-token');
+    if (handedOver) {
+        sessionStorage.setItem(TOKEN, handedOver);
+        history.replaceState(null, '', location.pathname + location.search);
+    }
+
+    function token() {
+        return sessionStorage.getItem(TOKEN);
+    }
+
+    /** The token's claims, read for display and its expiry only: the server verifies it. */
+    function claims() {
+        const jwt = token();
+        if (!jwt) {
+            return {};
+        }
+        try {
+            const payload = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+            return JSON.parse(decodeURIComponent(escape(atob(payload))));
+        } catch (e) {
+            return {};
+        }
+    }
+
+    function currentUser() {
+        return claims().sub || null;
+    }
+
+    /** A stored token that expired meanwhile would only be refused: drop it and say so. */
+    function dropExpiredToken() {
+        const exp = claims().exp;
+        if (token() && (!exp || exp * 1000 <= Date.now())) {
+            sessionStorage.removeItem(TOKEN);
+            feedback.textContent = 'Your sign-in expired; sign in again.';
+            showIdentity();
+        }
+    }
+
+    function channels() {
+        try {
+            return JSON.parse(sessionStorage.getItem(CHANNELS)) || [];
+        } catch (e) {
+            return [];
+        }
+    }
+
+    function setChannels(names) {
+        sessionStorage.setItem(CHANNELS, JSON.stringify(names));
+        channelList.replaceChildren(...names.map(function (name) {
+            const item = document.createElement('li');
+            item.dataset.channel = name;
+            item.append(name);
+            const leave = document.createElement('button');
+            leave.type = 'button';
+            leave.textContent = '\u00d7';
+            leave.title = 'Leave ' + name;
+            leave.addEventListener('click', function () {
+                sendFrame({ type: 'unsubscribe', channel: name });
+            });
+            item.appendChild(leave);
+            return item;
+        }));
+    }
+
+    function showIdentity() {
+        const user = currentUser();
+        who.textContent = user ? 'signed in as ' + user : 'anonymous';
+        who.dataset.user = user || '';
+        signOut.hidden = !user;
+    }
+
+    /** A new identity: the socket reconnects as it. */
+    function reconnect() {
+        showIdentity();
+        showState('connecting');
+        if (socket) {
+            socket.onclose = null;
+            socket.close();
+        }
+        connect();
+    }
+
+    function sendFrame(frame) {
+        if (!socket || socket.readyState !== WebSocket.OPEN) {
+            feedback.textContent = 'Not connected; try again in a moment.';
+            return false;
+        }
+        socket.send(JSON.stringify(frame));
+        return true;
+    }
+
+    function lastIdsKey() {
+        const user = currentUser();
+        return user ? LAST_IDS + '.' + user : LAST_IDS;
+    }
+
     function lastIds() {
         try {
-            return JSON.parse(sessionStorage.getItem(LAST_IDS)) || {};
+            return JSON.parse(sessionStorage.getItem(lastIdsKey())) || {};
         } catch (e) {
             return {};
         }
@@ -41,6 +151,9 @@
         if (apiKey) {
             params.set('api-key', apiKey);
         }
+        if (channels().length > 0) {
+            params.set('channels', channels().join(','));
+        }
         const since = Object.values(lastIds()).join(',');
         if (since) {
             params.set('since', since);
@@ -51,26 +164,44 @@
     }
 
     function connect() {
-        socket = new WebSocket(socketUrl());
+        dropExpiredToken();
+        const jwt = token();
+        // Browsers cannot set headers on a WebSocket: the token travels as a subprotocol, next to the one spoken.
+        socket = jwt
+            ? new WebSocket(socketUrl(), ['notifications', 'quarkus-http-upgrade#Authorization#Bearer%20' + jwt])
+            : new WebSocket(socketUrl());
         socket.onopen = function () {
             backoff = BACKOFF_MIN_MS;
             showState('live');
         };
         socket.onmessage = function (event) {
             const frame = JSON.parse(event.data);
-            if (frame.type === 'error' || frame.type === 'history-gap') {
+            if (frame.type === 'subscribed') {
+                setChannels(channels().filter(function (name) { return name !== frame.channel; }).concat([frame.channel]));
+            } else if (frame.type === 'unsubscribed' || (frame.type === 'error' && frame.channel)) {
+                setChannels(channels().filter(function (name) { return name !== frame.channel; }));
+                if (frame.detail) {
+                    feedback.textContent = frame.detail;
+                }
+            } else if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
             } else if (frame.type === 'unknown-id') {
                 // Final: the ids can never be resumed from (malformed, or not of this topic).
-                sessionStorage.removeItem(LAST_IDS);
+                sessionStorage.removeItem(lastIdsKey());
             } else if (typeof frame.message === 'string') {
                 const ids = lastIds();
                 ids[frame.id.split('-')[0]] = frame.id;
-                sessionStorage.setItem(LAST_IDS, JSON.stringify(ids));
+                sessionStorage.setItem(lastIdsKey(), JSON.stringify(ids));
                 show(frame);
             }
         };
         socket.onclose = function (event) {
+            if (event.code === 4001) {
+                // The token expired: sign in again (dev) or go on as anonymous.
+                sessionStorage.removeItem(TOKEN);
+                feedback.textContent = 'Your sign-in expired; sign in again.';
+                showIdentity();
+            }
             // 4009: this server has not caught up with our last id yet. The id stays: retrying can succeed.
             showState(event.code === 4009 ? 'catching-up' : 'reconnecting');
             // Full jitter, so that many pages do not reconnect in lockstep after a restart.
@@ -84,6 +215,16 @@
         const item = document.createElement('li');
         item.className = notification.level || 'info';
         item.dataset.id = notification.id;
+        if (notification.user && notification.user === currentUser()) {
+            item.classList.add('for-you');
+        }
+        if (notification.user || notification.channel) {
+            const target = document.createElement('span');
+            target.className = 'target';
+            target.textContent = notification.user ? 'for you' + (notification.channel ? ' in #' + notification.channel : '')
+                : '#' + notification.channel;
+            item.appendChild(target);
+        }
 
         const time = document.createElement('time');
         time.dateTime = notification.timestamp;
@@ -111,14 +252,56 @@
 
     form.addEventListener('submit', function (event) {
         event.preventDefault();
-        if (!socket || socket.readyState !== WebSocket.OPEN) {
-            feedback.textContent = 'Not connected; try again in a moment.';
-            return;
+        const frame = { message: input.value, level: level.value };
+        if (toUser.value.trim()) {
+            frame.user = toUser.value.trim();
         }
-        socket.send(JSON.stringify({ message: input.value, level: level.value }));
-        feedback.textContent = '';
-        input.value = '';
+        if (toChannel.value.trim()) {
+            frame.channel = toChannel.value.trim();
+        }
+        if (sendFrame(frame)) {
+            feedback.textContent = '';
+            input.value = '';
+        }
     });
 
+    joinForm.addEventListener('submit', function (event) {
+        event.preventDefault();
+        if (sendFrame({ type: 'subscribe', channel: channelInput.value.trim() })) {
+            feedback.textContent = '';
+            channelInput.value = '';
+        }
+    });
+
+    if (signIn) {
+        signIn.addEventListener('submit', function (event) {
+            event.preventDefault();
+            const params = new URLSearchParams({ user: document.getElementById('user').value.trim() });
+            const groups = document.getElementById('groups').value.trim();
+            if (groups) {
+                params.set('groups', groups);
+            }
+            fetch('/dev/token?' + params).then(function (response) {
+                if (!response.ok) {
+                    throw new Error('Could not sign in (' + response.status + ')');
+                }
+                return response.json();
+            }).then(function (answer) {
+                sessionStorage.setItem(TOKEN, answer.token);
+                feedback.textContent = '';
+                reconnect();
+            }).catch(function (e) {
+                feedback.textContent = e.message;
+            });
+        });
+    }
+
+    signOut.addEventListener('click', function () {
+        sessionStorage.removeItem(TOKEN);
+        reconnect();
+    });
+
+    setChannels(channels());
+    showIdentity();
     connect();
 })();

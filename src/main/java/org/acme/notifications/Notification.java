@@ -10,17 +10,25 @@ import java.time.Instant;
  *
  * @param id        where the record sits in Kafka, {@code <partition>-<offset>}: unique, and a position
  *                  a client can resume from
+ * @param user      for that user only (see {@link Target}); absent for everyone
+ * @param channel   for the subscribers of that channel only; absent for everyone
  * @param timestamp the Kafka record's timestamp
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Notification(String id, String message, String title, String level, Instant timestamp) {
+public record Notification(String id, String message, String title, String level, String user, String channel,
+                           Instant timestamp) {
 
     public static String id(int partition, long offset) {
         return partition + "-" + offset;
     }
 
     public static Notification of(NotificationRequest request, int partition, long offset, Instant timestamp) {
-        return new Notification(id(partition, offset), request.message(), request.title(), request.level(), timestamp);
+        return new Notification(id(partition, offset), request.message(), request.title(), request.level(),
+                request.user(), request.channel(), timestamp);
+    }
+
+    public Target target() {
+        return new Target(user, channel);
     }
 }

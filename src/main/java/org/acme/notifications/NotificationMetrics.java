@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +30,8 @@ public class NotificationMetrics {
     private final Timer latency;
 
     private final AtomicInteger waitingSockets = new AtomicInteger();
+    private final Map<String, Counter> routed = new HashMap<>();
+    private final Map<String, Counter> handedOut = new HashMap<>();
 
     public NotificationMetrics(MeterRegistry registry, SocketAccessCheck access) {
         for (NotificationSource source : NotificationSource.values()) {
@@ -35,6 +39,18 @@ public class NotificationMetrics {
             published.put(source, Counter.builder("notifications.published")
                     .description("Notifications accepted: rest and socket by the instance that answered, kafka (other producers) by each instance that read them")
                     .tag("source", source.tag())
+                    .register(registry));
+        }
+        for (String kind : List.of("broadcast", "channel", "user")) {
+            // notifications_routed_total{target="broadcast|channel|user"}
+            routed.put(kind, Counter.builder("notifications.routed")
+                    .description("Notifications read from the topic, by whom they are for (Target)")
+                    .tag("target", kind)
+                    .register(registry));
+            // notifications_recipients_total{target="broadcast|channel|user"}
+            handedOut.put(kind, Counter.builder("notifications.recipients")
+                    .description("Sockets each notification was handed to live, summed, by whom it is for")
+                    .tag("target", kind)
                     .register(registry));
         }
         // notifications_delivered_total
@@ -105,6 +121,16 @@ public class NotificationMetrics {
     /** How many sockets wait for their resume id now. */
     public void waitingSockets(int count) {
         waitingSockets.set(count);
+    }
+
+    /** A notification for a target of this kind ({@code broadcast}, {@code channel}, {@code user}) was read. */
+    public void routed(String kind) {
+        routed.get(kind).increment();
+    }
+
+    /** Notifications for targets of this kind were handed to this many sockets. */
+    public void handedOut(String kind, int sockets) {
+        handedOut.get(kind).increment(sockets);
     }
 
     public void deliveryLatency(Instant recordTimestamp) {

@@ -17,5 +17,13 @@ public record NotificationRequest(
         @Schema(description = "Optional heading, at most 200 characters")
         String title,
         @Schema(description = "Optional severity", enumeration = {"info", "success", "warning", "error"})
-        String level) {
+        String level,
+        @Schema(description = "Only for this user: the subject ('sub') of their access token; at most 255 characters")
+        String user,
+        @Schema(description = "Only for the subscribers of this channel: 1-64 of A-Z a-z 0-9 _ - . :", pattern = "[A-Za-z0-9_.:-]{1,64}")
+        String channel) {
+
+    public Target target() {
+        return new Target(user, channel);
+    }
 }

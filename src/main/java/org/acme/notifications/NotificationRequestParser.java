@@ -23,6 +23,7 @@ public class NotificationRequestParser {
 
     public static final Set<String> LEVELS = Set.of("info", "success", "warning", "error");
     public static final int MAX_TITLE_CHARS = 200;
+    public static final int MAX_USER_CHARS = 255;
 
     private final ObjectReader reader;
     private final int maxMessageBytes;
@@ -33,10 +34,15 @@ public class NotificationRequestParser {
         this.maxMessageBytes = config.maxMessageBytes();
     }
 
-    /** A JSON object with a string {@code message} and optional {@code title} and {@code level}. */
+    /** A JSON object with a string {@code message} and optional {@code title}, {@code level}, {@code user} and {@code channel}. */
     public NotificationRequest fromJson(byte[] json) {
+        return fromTree(readTree(json));
+    }
+
+    /** Any JSON value; {@code invalid-json} when it is none. */
+    public JsonNode readTree(byte[] json) {
         try {
-            return fromTree(reader.readTree(json));
+            return reader.readTree(json);
         } catch (JsonProcessingException e) {
             throw InvalidNotificationException.invalid("invalid-json", "Not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -60,31 +66,36 @@ public class NotificationRequestParser {
         if (text.stripLeading().startsWith("{")) {
             return fromJson(value);
         }
-        return validate(text, null, null);
+        return validate(new NotificationRequest(text, null, null, null, null));
     }
 
-    private NotificationRequest fromTree(JsonNode body) {
+    /** A JSON value read by {@link #readTree}, as a notification. */
+    public NotificationRequest fromTree(JsonNode body) {
         if (body == null || body.isMissingNode()) {
             throw InvalidNotificationException.invalid("invalid-json", "Empty; expected a JSON object such as {\"message\": \"...\"}");
         }
         if (!body.isObject()) {
             throw InvalidNotificationException.invalid("invalid-message", "Expected a JSON object such as {\"message\": \"...\"}");
         }
-        return validate(requiredString(body, "message"), optionalString(body, "title"), optionalString(body, "level"));
+        return validate(new NotificationRequest(requiredString(body, "message"), optionalString(body, "title"),
+                optionalString(body, "level"), targetField(body, "user"), targetField(body, "channel")));
     }
 
-    private NotificationRequest validate(String message, String title, String level) {
+    private NotificationRequest validate(NotificationRequest request) {
+        String message = request.message();
+        String title = request.title();
+        String level = request.level();
         if (message.isBlank()) {
             throw InvalidNotificationException.invalid("invalid-message", "'message' must not be blank");
         }
-        requireWellFormed("message", message);
+        requireWellFormed("message", message, "invalid-message");
         int bytes = message.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxMessageBytes) {
             throw InvalidNotificationException.tooLarge(
                     "'message' is " + bytes + " bytes of UTF-8; the limit is " + maxMessageBytes);
         }
         if (title != null) {
-            requireWellFormed("title", title);
+            requireWellFormed("title", title, "invalid-message");
             if (title.length() > MAX_TITLE_CHARS) {
                 throw InvalidNotificationException.invalid("invalid-message", "'title' is longer than " + MAX_TITLE_CHARS + " characters");
             }
@@ -92,7 +103,28 @@ public class NotificationRequestParser {
         if (level != null && !LEVELS.contains(level)) {
             throw InvalidNotificationException.invalid("invalid-message", "'level' must be one of " + String.join(", ", LEVELS.stream().sorted().toList()));
         }
-        return new NotificationRequest(message, title, level);
+        validateTarget(request.target());
+        return request;
+    }
+
+    /** A target, also of a subscription: a channel name of the documented syntax, a user as a token subject can be. */
+    public static void validateTarget(Target target) {
+        if (target.channel() != null && !Target.CHANNEL_NAME.matcher(target.channel()).matches()) {
+            throw InvalidNotificationException.invalid("invalid-target",
+                    "'channel' must be 1-64 characters of A-Z a-z 0-9 _ - . : (got '" + abbreviate(target.channel()) + "')");
+        }
+        String user = target.user();
+        if (user != null && (user.isBlank() || user.length() > MAX_USER_CHARS || user.chars().anyMatch(Character::isISOControl))) {
+            throw InvalidNotificationException.invalid("invalid-target",
+                    "'user' must be 1-" + MAX_USER_CHARS + " characters without control characters, not blank");
+        }
+        if (user != null) {
+            requireWellFormed("user", user, "invalid-target");
+        }
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 70 ? value : value.substring(0, 70) + "...";
     }
 
     private static String requiredString(JsonNode body, String field) {
@@ -106,19 +138,31 @@ public class NotificationRequestParser {
         return node.textValue();
     }
 
+    /** {@code user} or {@code channel}: absent, or a string ({@code invalid-target} otherwise). */
+    private static String targetField(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw InvalidNotificationException.invalid("invalid-target", "'" + field + "' must be a string");
+        }
+        return node.textValue();
+    }
+
     private static String optionalString(JsonNode body, String field) {
         JsonNode node = body.get(field);
         return node == null || node.isNull() ? null : requiredString(body, field);
     }
 
     /** JSON escapes can smuggle in lone surrogates, which no UTF-8 encoder can write faithfully. */
-    private static void requireWellFormed(String field, String value) {
+    private static void requireWellFormed(String field, String value, String code) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' contains an unpaired UTF-16 surrogate");
+                throw InvalidNotificationException.invalid(code, "'" + field + "' contains an unpaired UTF-16 surrogate");
             }
         }
     }

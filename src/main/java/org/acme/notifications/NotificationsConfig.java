@@ -3,9 +3,11 @@ package org.acme.notifications;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Settings of the notification service, under the {@code notifications.} prefix. */
@@ -49,6 +51,35 @@ public interface NotificationsConfig {
     /** Whether opening a socket needs an API key. Reading is open by default. */
     @WithDefault("false")
     boolean subscribeRequiresKey();
+
+    /**
+     * Whether opening a socket needs a valid access token: anonymous sockets (broadcasts and public channels only)
+     * are then refused with 401.
+     */
+    @WithDefault("false")
+    boolean subscribeRequiresToken();
+
+    /** Who may subscribe to which channel; a channel no rule names cannot be subscribed to. */
+    Channels channels();
+
+    interface Channels {
+        /** Channels anyone may subscribe to, anonymous sockets included: names, or prefixes ending in {@code *}. */
+        @WithName("public")
+        Optional<List<String>> publicChannels();
+
+        /** Channels any socket with a valid access token may subscribe to. */
+        Optional<List<String>> signedIn();
+
+        /**
+         * Channels that need a group: {@code notifications.channels.groups.ops=ops,incident-*} lets sockets whose
+         * token lists {@code ops} in its {@code groups} claim subscribe to {@code ops} and every {@code incident-...}.
+         */
+        Map<String, List<String>> groups();
+
+        /** Channels one socket may be subscribed to at once. */
+        @WithDefault("100")
+        int maxPerSocket();
+    }
 
     /** Limits of the socket endpoint. */
     Socket socket();

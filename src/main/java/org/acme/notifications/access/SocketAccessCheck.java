@@ -2,6 +2,8 @@ package org.acme.notifications.access;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -10,16 +12,25 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.delivery.SocketChannels;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Decides at connect time whether a socket may open and what it may do: 403 for another site's page
- * (Origin not the service's own nor allowed), 503 past the connection limit, 401 without a key where
- * reading needs one. The key comes from {@code Authorization: Bearer <key>} or, for browsers (which
- * cannot set headers on a WebSocket), the {@code api-key} query parameter.
+ * Decides at connect time whether a socket may open, who it is and what it may do: 403 for another site's
+ * page (Origin not the service's own nor allowed), 401 for an access token that does not verify (or none where
+ * one is required) and without an API key where reading needs one, 403 for {@code ?user=} naming someone else,
+ * 503 past the connection limit.
+ *
+ * <p>Two credentials, never taken for each other. The <em>access token</em> (a JWT: who the subscriber is) comes
+ * in {@code Authorization: Bearer <token>}; browsers, which cannot set headers on a WebSocket, offer it as the
+ * subprotocol {@code quarkus-http-upgrade#Authorization#Bearer%20<token>}, which websockets-next turns into that
+ * header. The <em>API key</em> (who may publish) comes in {@code X-API-Key: <key>} or the {@code api-key} query
+ * parameter.
  */
 @ApplicationScoped
 public class SocketAccessCheck implements HttpUpgradeCheck {
@@ -27,20 +38,29 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     private static final UserData.TypedKey<Boolean> MAY_PUBLISH = UserData.TypedKey.forBoolean("may-publish");
     private static final AttributeKey<Boolean> HOLDS_A_PLACE = AttributeKey.valueOf("notifications.holds-a-place");
     private static final UserData.TypedKey<Integer> KEY_INDEX = UserData.TypedKey.forInt("api-key-index");
+    private static final UserData.TypedKey<SocketIdentity> IDENTITY = new UserData.TypedKey<>("identity");
+    private static final Logger LOG = Logger.getLogger(SocketAccessCheck.class);
 
     private final ApiKeys apiKeys;
+    private final boolean requiresToken;
     private final int maxConnections;
     private final AtomicInteger connections = new AtomicInteger(); // reserved at upgrade, released when the TCP connection closes
     private final Set<String> allowedOrigins;
 
     public SocketAccessCheck(ApiKeys apiKeys, NotificationsConfig config) {
         this.apiKeys = apiKeys;
+        this.requiresToken = config.subscribeRequiresToken();
         this.maxConnections = config.socket().maxConnections();
         this.allowedOrigins = Set.copyOf(config.socket().allowedOrigins().orElse(List.of()));
     }
 
     public static boolean mayPublish(WebSocketConnection connection) {
         return Boolean.TRUE.equals(connection.userData().get(MAY_PUBLISH));
+    }
+
+    /** Who opened the socket. */
+    public static SocketIdentity identity(WebSocketConnection connection) {
+        return connection.userData().get(IDENTITY);
     }
 
     /** Which configured API key the socket was opened with ({@link ApiKeys#indexOf}, -1 for none): its publishing counts against that key's rate. */
@@ -54,19 +74,53 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         if (!sameSiteOrAllowed(request)) {
             return CheckResult.rejectUpgrade(403);
         }
-        String key = ApiKeys.fromAuthorization(request.getHeader("Authorization"));
+        return context.securityIdentity()
+                .map(identity -> decide(context, request, identityOf(identity)))
+                .onFailure(AuthenticationFailedException.class).recoverWithItem(failure -> {
+                    LOG.debugf("Socket refused, its access token does not verify: %s", failure.getMessage());
+                    return CheckResult.rejectUpgradeSync(401);
+                })
+                .onFailure().recoverWithItem(failure -> {
+                    // Not the token's fault (the identity provider's keys could not be fetched, say): retry later.
+                    LOG.warnf("Could not check a socket's access token: %s", failure.toString());
+                    return CheckResult.rejectUpgradeSync(503);
+                });
+    }
+
+    private CheckResult decide(HttpUpgradeContext context, HttpServerRequest request, SocketIdentity identity) {
+        if (identity == null || (identity.isAnonymous() && requiresToken)) {
+            return CheckResult.rejectUpgradeSync(401);
+        }
+        String user = request.getParam("user");
+        if (user != null && !user.equals(identity.user())) {
+            return CheckResult.rejectUpgradeSync(403); // another user's notifications are nobody else's
+        }
+        String key = request.getHeader("X-API-Key");
         if (key == null) {
             key = request.getParam("api-key");
         }
         if (!apiKeys.maySubscribe(key)) {
-            return CheckResult.rejectUpgrade(401);
+            return CheckResult.rejectUpgradeSync(401);
         }
         if (!reserveConnection(request)) {
-            return CheckResult.rejectUpgrade(503);
+            return CheckResult.rejectUpgradeSync(503);
         }
+        context.userData().put(IDENTITY, identity);
         context.userData().put(MAY_PUBLISH, apiKeys.mayPublish(key));
         context.userData().put(KEY_INDEX, apiKeys.indexOf(key));
-        return CheckResult.permitUpgrade();
+        return CheckResult.permitUpgradeSync();
+    }
+
+    /** Null for a token without a subject: a subscriber is known by its subject. */
+    private static SocketIdentity identityOf(SecurityIdentity identity) {
+        if (identity.isAnonymous()) {
+            return SocketIdentity.ANONYMOUS;
+        }
+        if (!(identity.getPrincipal() instanceof JsonWebToken token) || token.getSubject() == null) {
+            return null;
+        }
+        Instant expiresAt = token.getExpirationTime() > 0 ? Instant.ofEpochSecond(token.getExpirationTime()) : null;
+        return new SocketIdentity(token.getSubject(), Set.copyOf(token.getGroups()), expiresAt);
     }
 
     /** Connections holding a place: open sockets, and ones whose upgrade or close is under way. */

@@ -1,12 +1,10 @@
 package org.acme.notifications.delivery;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -14,29 +12,29 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.Target;
+import org.acme.notifications.access.Refusal;
+import org.acme.notifications.access.SocketIdentity;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends each notification to every open socket of this instance, and keeps the recent ones so that
- * a socket that reconnects with {@code ?since=<id>} first gets what it missed. Broadcasting and
- * joining take the same lock: a joining socket gets each notification exactly once, either in its
- * replay or live, never both and never neither. The lock covers bookkeeping only; every write happens
- * later, on the socket's own event loop, through its {@link SocketOutbox}.
- *
- * <p>Sockets are grouped by the event loop that serves them, and each batch of notifications read from
- * Kafka is handed to each loop once, which then hands it to its own sockets: a few tasks per batch
- * instead of one per socket. The frames are encoded once ({@link TextFrames}).
+ * Keeps the recent notifications and hands each new one to the sockets it is for ({@link Recipients}, one index
+ * per event loop), so that a socket that reconnects with {@code ?since=<id>} first gets what it missed. Handing
+ * out, joining and (un)subscribing take the same lock: a joining socket gets each notification it may see exactly
+ * once, either in its replay or live, never both and never neither; a subscription starts right after the newest
+ * notification this instance had. The lock covers bookkeeping only; every write happens later, on the socket's own
+ * event loop, through its {@link SocketOutbox}. The frames are encoded once ({@link TextFrames}).
  *
  * <p>A socket whose {@code since} is ahead of this instance (the history is still loading, or this
  * replica lags behind the one the client came from) waits, live for nothing, until this instance reaches
@@ -51,7 +49,7 @@ public class NotificationBroadcaster {
     public static final int BEHIND = 4009;
 
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
-    private static final UserData.TypedKey<SocketOutbox> OUTBOX = new UserData.TypedKey<>("outbox");
+    private static final UserData.TypedKey<Subscriber> SUBSCRIBER = new UserData.TypedKey<>("subscriber");
 
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
@@ -59,10 +57,11 @@ public class NotificationBroadcaster {
     private final int maxPendingFrames;
     private final long maxReplayBytes;
     private final Duration catchUpTimeout;
+    private final int maxChannels;
 
     // All guarded by this.
     private final RecentNotifications recent;
-    private final Map<EventLoop, SocketOutbox[]> liveByLoop = new HashMap<>();
+    private final Map<EventLoop, Recipients> recipientsByLoop = new HashMap<>();
     private final List<Waiting> waiting = new ArrayList<>();
     private volatile boolean streamStarted; // written with the lock held; read without it by the readiness check
 
@@ -74,28 +73,29 @@ public class NotificationBroadcaster {
         this.maxPendingFrames = config.socket().maxPendingFrames();
         this.maxReplayBytes = config.history().maxReplay().asLongValue();
         this.catchUpTimeout = config.history().catchUpTimeout();
+        this.maxChannels = config.channels().maxPerSocket();
     }
 
-    /** Encodes each notification once, then hands the batch to every event loop that has live sockets. */
+    /** Encodes each notification once, then hands the batch to every event loop with sockets, each its part. */
     public void broadcast(List<Positioned> batch) {
         if (batch.isEmpty()) {
             return;
         }
-        TextFrames frames = TextFrames.encode(batch.stream().map(positioned -> encode(positioned.notification())).toList());
+        TextFrames frames = encodeAll(batch);
+        List<Target> targets = batch.stream().map(positioned -> positioned.notification().target()).toList();
+        Map<String, Integer> handedOut = new HashMap<>();
         synchronized (this) {
-            for (int i = 0; i < batch.size(); i++) {
-                Positioned positioned = batch.get(i);
-                recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
-                        positioned.notification().timestamp(), frames.frames()[i]));
-            }
+            remember(batch, frames);
             // Who is live now: a later joiner gets these frames in its replay.
-            liveByLoop.forEach((loop, live) -> {
-                if (live.length > 0) {
-                    loop.execute(() -> offerAll(live, frames));
+            recipientsByLoop.forEach((loop, recipients) -> {
+                if (!recipients.isEmpty()) {
+                    loop.execute(recipients.deliver(targets, frames, handedOut));
                 }
             });
             resumeWaitingSockets();
         }
+        targets.forEach(target -> metrics.routed(target.kind()));
+        handedOut.forEach(metrics::handedOut);
         batch.forEach(positioned -> metrics.deliveryLatency(positioned.notification().timestamp()));
     }
 
@@ -107,11 +107,14 @@ public class NotificationBroadcaster {
     synchronized void loadHistory(Map<Integer, Long> startsAt, List<Positioned> notifications) {
         startsAt.forEach(recent::coverFrom);
         // One buffer for the whole history, as for a live batch.
-        TextFrames frames = TextFrames.encode(notifications.stream().map(positioned -> encode(positioned.notification())).toList());
+        remember(notifications, encodeAll(notifications));
+    }
+
+    private void remember(List<Positioned> notifications, TextFrames frames) {
         for (int i = 0; i < notifications.size(); i++) {
             Positioned positioned = notifications.get(i);
             recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
-                    positioned.notification().timestamp(), frames.frames()[i]));
+                    positioned.notification().timestamp(), positioned.notification().target(), frames.frames()[i]));
         }
     }
 
@@ -135,53 +138,114 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * A socket joins the stream, on its own event loop: with {@code since}, it is first sent every kept
-     * notification after that position (preceded by a control frame if some are left out), then it is live.
+     * A socket joins the stream, on its own event loop, as {@code identity}, subscribed to {@code channels}: it is
+     * first sent {@code opening} (the answers to its {@code ?channels=}); with {@code since}, then every kept
+     * notification after that position that it may see (preceded by a control frame if some are left out); then
+     * it is live.
      */
-    public void join(WebSocketConnection connection, String since) {
+    public void join(WebSocketConnection connection, SocketIdentity identity, Set<String> channels,
+                     List<ControlFrame> opening, String since) {
         Channel channel = SocketChannels.of(connection);
         EventLoop loop = channel.eventLoop();
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("Sockets join on their event loop");
         }
-        SocketOutbox outbox = new SocketOutbox(connection, channel, maxPendingFrames, metrics);
-        connection.userData().put(OUTBOX, outbox);
+        Subscriber subscriber = new Subscriber(identity, new SocketOutbox(connection, channel, maxPendingFrames, metrics), loop);
+        subscriber.channels.addAll(channels);
+        connection.userData().put(SUBSCRIBER, subscriber);
+        List<ByteBuf> openingFrames = opening.stream().map(this::frameOf).toList();
         ResumePosition from = since == null ? null : ResumePosition.parse(since);
         Replay replay;
         synchronized (this) {
             if (since == null) {
-                goLive(outbox, loop);
-                return;
-            }
-            if (from != null && mustWait(from)) {
-                Waiting socket = new Waiting(outbox, connection, loop, from, since);
+                goLive(subscriber);
+                replay = new Replay(openingFrames.toArray(ByteBuf[]::new), 0);
+            } else if (from != null && mustWait(from)) {
+                Waiting socket = new Waiting(subscriber, connection, new ArrayList<>(openingFrames), from, since);
                 socket.deadline = loop.schedule(() -> checkWhereTheTopicEnds(socket), catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 waiting.add(socket);
                 metrics.waitingSockets(waiting.size());
                 return;
+            } else {
+                replay = replayFor(subscriber, openingFrames, from, since);
+                goLive(subscriber);
             }
-            replay = replayFor(from, since);
-            goLive(outbox, loop);
         }
-        outbox.replay(replay.frames(), replay.notifications());
+        subscriber.outbox.replay(replay.frames(), replay.notifications());
     }
 
     /** A closed socket leaves the stream. */
     public synchronized void leave(WebSocketConnection connection) {
-        SocketOutbox outbox = connection.userData().get(OUTBOX);
-        if (outbox == null) {
+        Subscriber subscriber = connection.userData().get(SUBSCRIBER);
+        if (subscriber == null) {
             return;
         }
-        liveByLoop.computeIfPresent(SocketChannels.of(connection).eventLoop(),
-                (loop, live) -> Arrays.stream(live).filter(other -> other != outbox).toArray(SocketOutbox[]::new));
+        subscriber.left = true;
+        if (subscriber.live) {
+            recipientsByLoop.get(subscriber.loop).remove(subscriber);
+            subscriber.live = false;
+        }
         for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
             Waiting socket = it.next();
-            if (socket.outbox == outbox) {
+            if (socket.subscriber == subscriber) {
                 socket.deadline.cancel(false);
                 it.remove();
                 metrics.waitingSockets(waiting.size());
             }
         }
+    }
+
+    /**
+     * Subscribes a socket to a channel its identity may read (checked by the caller): its notifications come after
+     * the newest one this instance has, which the {@code subscribed} frame names (a socket still waiting for its
+     * {@code since} gets the channel in its replay, as if it had asked at connect). Null, or why not.
+     */
+    public Refusal subscribe(WebSocketConnection connection, String channel) {
+        Subscriber subscriber = connection.userData().get(SUBSCRIBER);
+        synchronized (this) {
+            if (subscriber == null || subscriber.left) {
+                return null; // closed before it joined, or since: nobody to answer
+            }
+            if (!subscriber.channels.contains(channel)) {
+                if (subscriber.channels.size() >= maxChannels) {
+                    return new Refusal("too-many-channels", 429, "A socket reads at most " + maxChannels
+                            + " channels at once: unsubscribe from one first");
+                }
+                subscriber.channels.add(channel);
+                if (subscriber.live) {
+                    recipientsByLoop.get(subscriber.loop).subscribe(subscriber, channel);
+                }
+            }
+            answer(subscriber, subscriber.live ? ControlFrame.subscribed(channel, recent.newestId()) : ControlFrame.subscribed(channel, null));
+        }
+        return null;
+    }
+
+    /** Unsubscribes a socket from a channel; nothing of it comes after the newest one this instance has. */
+    public void unsubscribe(WebSocketConnection connection, String channel) {
+        Subscriber subscriber = connection.userData().get(SUBSCRIBER);
+        synchronized (this) {
+            if (subscriber == null || subscriber.left) {
+                return;
+            }
+            if (subscriber.channels.remove(channel) && subscriber.live) {
+                recipientsByLoop.get(subscriber.loop).unsubscribe(subscriber, channel);
+            }
+            answer(subscriber, subscriber.live ? ControlFrame.unsubscribed(channel, recent.newestId()) : ControlFrame.unsubscribed(channel, null));
+        }
+    }
+
+    /**
+     * With the lock held: a live socket's answer is queued on its loop behind every batch handed out before, ahead
+     * of every later one; a waiting socket's goes out with its replay, before it.
+     */
+    private void answer(Subscriber subscriber, ControlFrame frame) {
+        if (!subscriber.live) {
+            waiting.stream().filter(socket -> socket.subscriber == subscriber).forEach(socket -> socket.opening.add(frameOf(frame)));
+            return;
+        }
+        TextFrames answer = TextFrames.encodeAnswer(encode(frame));
+        subscriber.loop.execute(() -> subscriber.outbox.offer(answer));
     }
 
     /** Whether a resume must wait: the stream has not started, or it names an id this instance has not received. */
@@ -201,10 +265,10 @@ public class NotificationBroadcaster {
             }
             it.remove();
             socket.deadline.cancel(false);
-            Replay replay = replayFor(socket.from, socket.since);
-            goLive(socket.outbox, socket.loop);
+            Replay replay = replayFor(socket.subscriber, socket.opening, socket.from, socket.since);
+            goLive(socket.subscriber);
             // Queued before any later batch's task for that loop: the replay is written first.
-            socket.loop.execute(() -> socket.outbox.replay(replay.frames(), replay.notifications()));
+            socket.subscriber.loop.execute(() -> socket.subscriber.outbox.replay(replay.frames(), replay.notifications()));
         }
         metrics.waitingSockets(waiting.size());
     }
@@ -229,9 +293,11 @@ public class NotificationBroadcaster {
                 }
                 metrics.waitingSockets(waiting.size());
                 if (beyondTheTopic) {
-                    goLive(socket.outbox, socket.loop);
-                    ByteBuf[] unknown = {frameOf(ControlFrame.unknownId(socket.since))};
-                    socket.loop.execute(() -> socket.outbox.replay(unknown, 0));
+                    goLive(socket.subscriber);
+                    List<ByteBuf> frames = new ArrayList<>(socket.opening);
+                    frames.add(frameOf(ControlFrame.unknownId(socket.since)));
+                    ByteBuf[] unknown = frames.toArray(ByteBuf[]::new);
+                    socket.subscriber.loop.execute(() -> socket.subscriber.outbox.replay(unknown, 0));
                     return;
                 }
             }
@@ -247,15 +313,17 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * The frames a resume from {@code from} gets, control frames included; with the lock held, and only for a
-     * position this instance has reached (or one it can never reach: malformed, or a partition it has no stream of).
+     * The frames a resume from {@code from} gets, after {@code opening}, control frames included: only what the
+     * subscriber may see. With the lock held, and only for a position this instance has reached (or one it can
+     * never reach: malformed, or a partition it has no stream of).
      */
-    private Replay replayFor(ResumePosition from, String since) {
+    private Replay replayFor(Subscriber subscriber, List<ByteBuf> opening, ResumePosition from, String since) {
+        List<ByteBuf> frames = new ArrayList<>(opening);
         if (from == null || !recent.knowsAll(from)) {
-            return new Replay(new ByteBuf[] {frameOf(ControlFrame.unknownId(since))}, 0);
+            frames.add(frameOf(ControlFrame.unknownId(since)));
+            return new Replay(frames.toArray(ByteBuf[]::new), 0);
         }
-        RecentNotifications.Replay replay = recent.after(from, maxReplayBytes);
-        List<ByteBuf> frames = new ArrayList<>(replay.frames().size() + 2);
+        RecentNotifications.Replay replay = recent.after(from, maxReplayBytes, subscriber::receives);
         if (!replay.complete()) {
             frames.add(frameOf(ControlFrame.historyGap(since, replay.firstId())));
         }
@@ -264,24 +332,14 @@ public class NotificationBroadcaster {
         return new Replay(frames.toArray(ByteBuf[]::new), replay.frames().size());
     }
 
-    /** With the lock held. The loop's array is replaced, never changed, so a broadcast can hand it over as is. */
-    private void goLive(SocketOutbox outbox, EventLoop loop) {
-        liveByLoop.merge(loop, new SocketOutbox[] {outbox}, (live, added) -> {
-            SocketOutbox[] more = Arrays.copyOf(live, live.length + 1);
-            more[live.length] = outbox;
-            return more;
-        });
+    /** With the lock held. */
+    private void goLive(Subscriber subscriber) {
+        recipientsByLoop.computeIfAbsent(subscriber.loop, loop -> new Recipients()).add(subscriber);
+        subscriber.live = true;
     }
 
-    /** On the loop: one failing socket does not keep the batch from the others. */
-    private static void offerAll(SocketOutbox[] live, TextFrames frames) {
-        for (SocketOutbox outbox : live) {
-            try {
-                outbox.offer(frames);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Could not hand a batch to a socket");
-            }
-        }
+    private TextFrames encodeAll(List<Positioned> notifications) {
+        return TextFrames.encode(notifications.stream().map(positioned -> encode(positioned.notification())).toList());
     }
 
     private ByteBuf frameOf(ControlFrame frame) {
@@ -296,40 +354,19 @@ public class NotificationBroadcaster {
         }
     }
 
-    /** Frames about the stream itself: a {@code type}, never a {@code message}. */
-    @RegisterForReflection
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ControlFrame(String type, String since, Integer replayed, String oldest, String detail) {
-
-        static ControlFrame resumed(String since, int replayed) {
-            return new ControlFrame("resumed", since, replayed, null, null);
-        }
-
-        static ControlFrame historyGap(String since, String oldest) {
-            return new ControlFrame("history-gap", since, null, oldest,
-                    "Not every notification after " + since + " is replayed (no longer kept, or more than one replay holds); "
-                            + "the replay starts at the oldest one sent");
-        }
-
-        static ControlFrame unknownId(String since) {
-            return new ControlFrame("unknown-id", since, null, null,
-                    "'" + since + "' is not a notification id of this stream; nothing is replayed");
-        }
-    }
-
     /** A socket whose {@code since} this instance has not reached yet. */
     private static final class Waiting {
-        final SocketOutbox outbox;
+        final Subscriber subscriber;
         final WebSocketConnection connection;
-        final EventLoop loop;
+        final List<ByteBuf> opening; // the answers to its ?channels= and to what it asked since
         final ResumePosition from;
         final String since;
         ScheduledFuture<?> deadline;
 
-        Waiting(SocketOutbox outbox, WebSocketConnection connection, EventLoop loop, ResumePosition from, String since) {
-            this.outbox = outbox;
+        Waiting(Subscriber subscriber, WebSocketConnection connection, List<ByteBuf> opening, ResumePosition from, String since) {
+            this.subscriber = subscriber;
             this.connection = connection;
-            this.loop = loop;
+            this.opening = opening;
             this.from = from;
             this.since = since;
         }

@@ -1,7 +1,6 @@
 package org.acme.notifications.delivery;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -19,6 +18,7 @@ import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationSource;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.Target;
 import org.acme.notifications.access.PublishRates;
 import org.acme.notifications.access.SocketAccessCheck;
 import org.acme.notifications.access.TokenBucket;
@@ -26,26 +26,53 @@ import org.acme.notifications.publish.NotificationPublisher;
 import org.acme.notifications.publish.PublishFailedException;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.Channel;
+import org.acme.notifications.access.ChannelRules;
+import org.acme.notifications.access.Refusal;
+import org.acme.notifications.access.SocketIdentity;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster};
- * a client may also publish by sending {@code {"message": "..."}}.
+ * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster}: broadcasts,
+ * those for the socket's user, and those of the channels it subscribed to ({@code ?channels=a,b}, or the frames
+ * {@code {"type": "subscribe", "channel": "a"}} and {@code {"type": "unsubscribe", ...}}). A client may also
+ * publish by sending {@code {"message": "..."}}.
  */
 @WebSocket(path = NotificationSocket.PATH)
 public class NotificationSocket {
 
     static final String PATH = "/ws/notifications";
 
+    /** Close code for a socket whose access token expired; the client reconnects with a fresh token. */
+    public static final int TOKEN_EXPIRED = 4001;
+
     /** Error frames written to one socket and not yet taken by the kernel; past it, the client is not reading. */
     static final int MAX_UNREAD_REPLIES = 100;
+    /**
+     * Frames of any kind one socket may send per second, and at once: checked before a frame is even parsed, so
+     * that a flood of frames (subscribe, unsubscribe, garbage) costs little and never holds the shared lock long.
+     */
+    static final double FRAME_RATE = 50;
+    static final int FRAME_BURST = 200;
 
     private static final Logger LOG = Logger.getLogger(NotificationSocket.class);
     private static final UserData.TypedKey<TokenBucket> PUBLISH_RATE = new UserData.TypedKey<>("publish-rate");
+    private static final UserData.TypedKey<TokenBucket> FRAME_RATE_LIMIT = new UserData.TypedKey<>("frame-rate");
     private static final UserData.TypedKey<Replies> REPLIES = new UserData.TypedKey<>("replies");
 
     private final NotificationRequestParser parser;
@@ -54,30 +81,86 @@ public class NotificationSocket {
     private final NotificationsConfig.Socket limits;
     private final NotificationMetrics metrics;
     private final PublishRates publishRates;
+    private final ChannelRules channelRules;
+    private final int maxChannels;
 
     public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher, NotificationBroadcaster broadcaster,
-                              NotificationsConfig config, NotificationMetrics metrics, PublishRates publishRates) {
+                              NotificationsConfig config, NotificationMetrics metrics, PublishRates publishRates,
+                              ChannelRules channelRules) {
         this.parser = parser;
         this.publisher = publisher;
         this.broadcaster = broadcaster;
         this.limits = config.socket();
         this.metrics = metrics;
         this.publishRates = publishRates;
+        this.channelRules = channelRules;
+        this.maxChannels = config.channels().maxPerSocket();
     }
 
     /**
-     * {@code ?since=<id>}: first replay what came after that notification, then go live. On the
-     * connection's own event loop, so that the replayed frames are written in order.
+     * {@code ?channels=a,b}: each answered by a {@code subscribed} or an {@code error} frame. {@code ?since=<id>}:
+     * then replay what came after that notification, then go live. On the connection's own event loop, so
+     * that the replayed frames are written in order.
      */
     @OnOpen
     @NonBlocking
     void onOpen(WebSocketConnection connection) {
-        String query = connection.handshakeRequest().query();
-        List<String> since = query == null ? null : new QueryStringDecoder(query, false).parameters().get("since");
-        LOG.debugf("Socket %s opened%s", connection.id(), since == null ? "" : " resuming after " + since.get(0));
         connection.userData().put(PUBLISH_RATE, new TokenBucket(limits.publishRate(), limits.publishBurst()));
+        connection.userData().put(FRAME_RATE_LIMIT, new TokenBucket(FRAME_RATE, FRAME_BURST));
         connection.userData().put(REPLIES, new Replies());
-        broadcaster.join(connection, since == null ? null : since.get(0));
+        String query = connection.handshakeRequest().query();
+        Map<String, List<String>> parameters;
+        try {
+            parameters = query == null ? Map.of() : new QueryStringDecoder(query, false).parameters();
+        } catch (IllegalArgumentException malformed) {
+            LOG.debugf("Socket %s: malformed query string: %s", connection.id(), malformed.getMessage());
+            connection.close(new CloseReason(1008, "malformed query string")).subscribe().with(ignored -> {
+            }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+            return;
+        }
+        String since = parameters.containsKey("since") ? parameters.get("since").get(0) : null;
+        SocketIdentity identity = SocketAccessCheck.identity(connection);
+        LOG.debugf("Socket %s opened by %s%s", connection.id(), identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
+                since == null ? "" : ", resuming after " + since);
+        closeWhenTokenExpires(connection, identity);
+        Set<String> channels = new LinkedHashSet<>();
+        List<ControlFrame> answers = new ArrayList<>();
+        for (String channel : requestedChannels(parameters)) {
+            Refusal refusal = channelRules.check(channel, identity);
+            if (refusal == null && channels.size() >= maxChannels && !channels.contains(channel)) {
+                refusal = new Refusal("too-many-channels", 429, "A socket reads at most " + maxChannels + " channels at once");
+            }
+            if (refusal != null) {
+                answers.add(ControlFrame.refused(channel, refusal));
+            } else if (channels.add(channel)) {
+                answers.add(ControlFrame.subscribed(channel, null));
+            }
+        }
+        broadcaster.join(connection, identity, channels, answers, since);
+    }
+
+    private static List<String> requestedChannels(Map<String, List<String>> parameters) {
+        return parameters.getOrDefault("channels", List.of()).stream()
+                .flatMap(value -> Arrays.stream(value.split(",")))
+                .map(String::strip)
+                .filter(channel -> !channel.isEmpty())
+                .toList();
+    }
+
+    /** The socket lives as long as its token: at expiry it is closed with {@link #TOKEN_EXPIRED}. */
+    private static void closeWhenTokenExpires(WebSocketConnection connection, SocketIdentity identity) {
+        if (identity.expiresAt() == null) {
+            return;
+        }
+        Channel channel = SocketChannels.of(connection);
+        long delay = Math.max(0, Duration.between(Instant.now(), identity.expiresAt()).toMillis());
+        ScheduledFuture<?> expiry = channel.eventLoop().schedule(() -> {
+            LOG.debugf("Socket %s: the access token of %s expired", connection.id(), identity.user());
+            connection.close(new CloseReason(TOKEN_EXPIRED, "access token expired: reconnect with a fresh one"))
+                    .subscribe().with(ignored -> {
+                    }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        }, delay, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(closed -> expiry.cancel(false)); // a closed socket holds nothing until then
     }
 
     @OnClose
@@ -94,29 +177,78 @@ public class NotificationSocket {
     @OnTextMessage
     @NonBlocking
     void onMessage(String frame, WebSocketConnection connection) {
+        if (!connection.userData().get(FRAME_RATE_LIMIT).tryTake()) {
+            reply(connection, ControlFrame.error("rate-limited", 429,
+                    "More than " + FRAME_RATE + " frames per second from this socket; this one was not read"));
+            return;
+        }
+        JsonNode json;
+        try {
+            json = parser.readTree(frame.getBytes(StandardCharsets.UTF_8));
+        } catch (InvalidNotificationException invalid) {
+            reply(connection, ControlFrame.error(invalid.code(), invalid.status(), invalid.getMessage()));
+            return;
+        }
+        if (json.isObject() && json.has("type")) {
+            onControlFrame(json, connection);
+        } else {
+            publish(json, connection);
+        }
+    }
+
+    /** {@code subscribe} and {@code unsubscribe}: each answered by a frame, a refusal included. */
+    private void onControlFrame(JsonNode frame, WebSocketConnection connection) {
+        String type = frame.path("type").asText();
+        String channel = frame.path("channel").isTextual() ? frame.path("channel").textValue() : null;
+        SocketIdentity identity = SocketAccessCheck.identity(connection);
+        if (!type.equals("subscribe") && !type.equals("unsubscribe")) {
+            reply(connection, ControlFrame.error("unknown-type", 400, "A frame with a 'type' is 'subscribe' or 'unsubscribe'"));
+        } else if (frame.has("user")) {
+            boolean own = frame.path("user").asText().equals(identity.user());
+            reply(connection, own
+                    ? ControlFrame.error("invalid-subscription", 400, "A socket always receives its own user's notifications")
+                    : ControlFrame.error("forbidden-user", 403, "A socket receives its own user's notifications only"));
+        } else if (type.equals("unsubscribe")) {
+            if (channel == null || !Target.CHANNEL_NAME.matcher(channel).matches()) {
+                reply(connection, ControlFrame.error("invalid-channel", 400, "'channel' names the channel to leave"));
+            } else {
+                broadcaster.unsubscribe(connection, channel);
+            }
+        } else {
+            Refusal refusal = channelRules.check(channel, identity);
+            if (refusal == null) {
+                refusal = broadcaster.subscribe(connection, channel);
+            }
+            if (refusal != null) {
+                reply(connection, ControlFrame.refused(channel, refusal));
+            }
+        }
+    }
+
+    private void publish(JsonNode frame, WebSocketConnection connection) {
         if (!SocketAccessCheck.mayPublish(connection)) {
-            reply(connection, new ErrorFrame("unauthorized", 401,
-                    "This socket may not publish: connect with 'Authorization: Bearer <key>' or ?api-key=<key>"));
+            reply(connection, ControlFrame.error("unauthorized", 401,
+                    "This socket may not publish: connect with 'X-API-Key: <key>' or ?api-key=<key>"));
             return;
         }
         if (!connection.userData().get(PUBLISH_RATE).tryTake()) {
-            reply(connection, new ErrorFrame("rate-limited", 429,
+            reply(connection, ControlFrame.error("rate-limited", 429,
                     "More than " + limits.publishRate() + " notifications per second from this socket; this one was not published"));
             return;
         }
         if (!publishRates.tryTake(SocketAccessCheck.apiKeyIndex(connection))) {
-            reply(connection, new ErrorFrame("rate-limited", 429, PublishRates.DETAIL));
+            reply(connection, ControlFrame.error("rate-limited", 429, PublishRates.DETAIL));
             return;
         }
-        Uni.createFrom().item(() -> parser.fromJson(frame))
+        Uni.createFrom().item(() -> parser.fromTree(frame))
                 .chain(request -> publisher.publish(request, NotificationSource.SOCKET))
                 .subscribe().with(published -> {
                 }, failure -> {
                     if (failure instanceof InvalidNotificationException invalid) {
-                        reply(connection, new ErrorFrame(invalid.code(), invalid.status(), invalid.getMessage()));
+                        reply(connection, ControlFrame.error(invalid.code(), invalid.status(), invalid.getMessage()));
                     } else if (failure instanceof PublishFailedException) {
                         LOG.warnf("Refused a notification from socket %s: %s", connection.id(), failure.getMessage());
-                        reply(connection, new ErrorFrame("kafka-unavailable", 503, PublishFailedException.DETAIL));
+                        reply(connection, ControlFrame.error("kafka-unavailable", 503, PublishFailedException.DETAIL));
                     } else {
                         LOG.errorf(failure, "Socket %s failed", connection.id());
                         connection.close(new CloseReason(1011, "unexpected error")).subscribe().with(ignored -> {
@@ -129,7 +261,7 @@ public class NotificationSocket {
      * Sends an error frame without waiting for it, unless this client keeps sending without reading what it
      * is told: its replies would then pile up here without bound, and the socket is closed with 4008 instead.
      */
-    private void reply(WebSocketConnection connection, ErrorFrame frame) {
+    private void reply(WebSocketConnection connection, ControlFrame frame) {
         Replies replies = connection.userData().get(REPLIES);
         if (replies.unread.incrementAndGet() > MAX_UNREAD_REPLIES) {
             replies.unread.decrementAndGet();
@@ -181,13 +313,5 @@ public class NotificationSocket {
     @OnError
     void onConnectionLost(IOException failure, WebSocketConnection connection) {
         LOG.debugf("Socket %s lost: %s", connection.id(), failure.getMessage());
-    }
-
-    /** Tells a client what went wrong with a frame it sent; control frames carry a {@code type} and never a {@code message}. */
-    @RegisterForReflection
-    record ErrorFrame(String type, String code, int status, String detail) {
-        ErrorFrame(String code, int status, String detail) {
-            this("error", code, status, detail);
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.acme.notifications.delivery;
 
 import io.netty.buffer.ByteBuf;
 import org.acme.notifications.Notification;
+import org.acme.notifications.Target;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The last notifications, as encoded frames, in the order they were delivered: what a reconnecting client
@@ -20,7 +22,7 @@ import java.util.Set;
  */
 class RecentNotifications {
 
-    record Entry(int partition, long offset, Instant timestamp, ByteBuf frame) {
+    record Entry(int partition, long offset, Instant timestamp, Target target, ByteBuf frame) {
     }
 
     /**
@@ -77,13 +79,13 @@ class RecentNotifications {
     }
 
     /**
-     * Everything after {@code position}, oldest first, at most {@code maxBytes} of frames (the newest ones); only
+     * Everything after {@code position} that is {@code visible} to the one resuming, oldest first, at most {@code maxBytes} of frames (the newest ones); only
      * for a position this instance has reached. A named partition resumes after its id. A partition the client
      * has no id for had nothing while the client was connected (or it would have one), so it resumes after the
      * newest named id, in the order this instance received the notifications. Reads from the newest back, only
      * as far as the replay goes: the cost is the replay's, not the history's.
      */
-    Replay after(ResumePosition position, long maxBytes) {
+    Replay after(ResumePosition position, long maxBytes, Predicate<Target> visible) {
         dropOlderThan(Instant.now().minus(maxAge));
         Map<Integer, Long> lastSeen = position.lastSeen();
         Set<Integer> notPassed = new HashSet<>(lastSeen.keySet());
@@ -104,7 +106,7 @@ class RecentNotifications {
                 notPassed.remove(entry.partition());
                 passedNewestNamed |= entry.offset() == seen;
             }
-            if (wanted) {
+            if (wanted && visible.test(entry.target())) {
                 if (bytes + entry.frame().readableBytes() > maxBytes) {
                     cut = true;
                     break;
@@ -121,6 +123,12 @@ class RecentNotifications {
         Entry first = replayed.peekFirst();
         return new Replay(replayed.stream().map(Entry::frame).toList(), complete,
                 first == null ? null : Notification.id(first.partition(), first.offset()));
+    }
+
+    /** The id of the newest notification received, or null. */
+    String newestId() {
+        Entry newest = entries.peekLast();
+        return newest == null ? null : Notification.id(newest.partition(), newest.offset());
     }
 
     private void dropOlderThan(Instant limit) {

@@ -68,12 +68,12 @@ final class SocketOutbox {
     /** A live batch for this socket; a socket that let too many wait is closed instead. */
     void offer(TextFrames batch) {
         if (closed()) {
-            metrics.droppedClosed(batch.count());
+            metrics.droppedClosed(batch.notificationCount());
             return;
         }
         // One batch is always taken when nothing waits: a poll may bring more than the limit at once.
         if (liveWaiting > 0 && liveWaiting + batch.count() > maxPendingFrames) {
-            closeTooSlow(batch.count());
+            closeTooSlow(batch.notificationCount());
             return;
         }
         live.add(batch);
@@ -110,7 +110,7 @@ final class SocketOutbox {
         } else {
             TextFrames batch = live.poll();
             channel.write(batch.all().duplicate(), written);
-            metrics.delivered(batch.count());
+            metrics.delivered(batch.notificationCount());
             written.addListener(done -> {
                 liveWaiting -= batch.count();
                 wrote(done.isSuccess());
@@ -153,7 +153,7 @@ final class SocketOutbox {
 
     private void closeTooSlow(int dropped) {
         closing = true;
-        metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::count).sum());
+        metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::notificationCount).sum());
         live.clear();
         LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
         closeTooSlow(connection, channel, "reconnect with ?since=<last id>", CLOSE_GRACE, metrics);

@@ -16,9 +16,19 @@ import java.util.List;
  * writes it with one write, and the history keeps a slice of it per notification. The buffers are shared
  * by every socket and freed by the garbage collector, never by a release; each write takes its own view.
  */
-record TextFrames(ByteBuf all, ByteBuf[] frames) {
+record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications) {
 
+    /** Notification frames, counted as delivered (or dropped) in the metrics. */
     static TextFrames encode(List<String> texts) {
+        return encode(texts, true);
+    }
+
+    /** An answer to a client's control frame: written in order with notifications, but not counted as one. */
+    static TextFrames encodeAnswer(String text) {
+        return encode(List.of(text), false);
+    }
+
+    private static TextFrames encode(List<String> texts, boolean notifications) {
         byte[][] payloads = texts.stream().map(text -> text.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         int size = 0;
         for (byte[] payload : payloads) {
@@ -37,7 +47,7 @@ record TextFrames(ByteBuf all, ByteBuf[] frames) {
             int end = i + 1 < payloads.length ? starts[i + 1] : size;
             frames[i] = all.slice(starts[i], end - starts[i]);
         }
-        return new TextFrames(all, frames);
+        return new TextFrames(all, frames, notifications);
     }
 
     /** One frame on its own, for a control frame or a notification loaded into the history. */
@@ -45,8 +55,35 @@ record TextFrames(ByteBuf all, ByteBuf[] frames) {
         return encode(List.of(text)).all();
     }
 
+    /** The frames at {@code indexes} (ascending), as one buffer over the same memory: for a socket that gets part of a batch. */
+    TextFrames subset(int[] indexes) {
+        if (indexes.length == frames.length) {
+            return this;
+        }
+        ByteBuf[] picked = new ByteBuf[indexes.length];
+        for (int i = 0; i < indexes.length; i++) {
+            picked[i] = frames[indexes[i]];
+        }
+        ByteBuf joined = picked.length == 1 ? picked[0]
+                : Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(picked.length, duplicates(picked)));
+        return new TextFrames(joined, picked, notifications);
+    }
+
+    private static ByteBuf[] duplicates(ByteBuf[] buffers) {
+        ByteBuf[] views = new ByteBuf[buffers.length];
+        for (int i = 0; i < buffers.length; i++) {
+            views[i] = buffers[i].duplicate();
+        }
+        return views;
+    }
+
     int count() {
         return frames.length;
+    }
+
+    /** How many of the frames are notifications, for the metrics. */
+    int notificationCount() {
+        return notifications ? frames.length : 0;
     }
 
     private static int headerLength(int payloadLength) {

@@ -45,7 +45,9 @@ public class NotificationPublisher {
     /** The published notification, with the id and timestamp Kafka gave it; fails with {@link PublishFailedException}. */
     public Uni<Notification> publish(NotificationRequest request, NotificationSource source) {
         OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
+        // Keyed by target: one target's records share a partition, and so their order (Target#recordKey).
         OutgoingKafkaRecordMetadata<String> headers = OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(request.target().recordKey())
                 .withHeaders(new RecordHeaders().add(NotificationSource.HEADER, source.headerValue()))
                 .build();
         return Uni.createFrom().item(() -> Message.of(toJson(request)).addMetadata(written).addMetadata(headers))

@@ -50,13 +50,14 @@ public class NotificationResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Publish a notification",
             description = "Writes the notification to the Kafka topic and answers once the broker acknowledged it; "
-                    + "every open socket of every instance then receives it.")
+                    + "every instance then delivers it to its sockets it is for: everyone without 'user' and 'channel', "
+                    + "that user's sockets, that channel's subscribers, or that user's sockets in that channel.")
     @SecurityRequirement(name = "apiKey")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = NotificationRequest.class)))
     @APIResponse(responseCode = "202", description = "Kafka acknowledged the notification",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Notification.class)))
-    @APIResponse(responseCode = "400", description = "Not JSON, or not a valid notification", content = @Content(
+    @APIResponse(responseCode = "400", description = "Not JSON, or not a valid notification (a bad 'user' or 'channel': invalid-target)", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "401", description = "Publishing needs an API key", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

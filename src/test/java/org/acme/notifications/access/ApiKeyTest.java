@@ -70,7 +70,7 @@ class ApiKeyTest {
     @Test
     void socketWithoutAKeyIsRefusedAtConnect() {
         assertThat(SocketClient.upgradeStatus(baseUri, Map.of()), equalTo(401));
-        assertThat(SocketClient.upgradeStatus(baseUri, Map.of("Authorization", "Bearer wrong-key")), equalTo(401));
+        assertThat(SocketClient.upgradeStatus(baseUri, Map.of("X-API-Key", "wrong-key")), equalTo(401));
     }
 
     @Test

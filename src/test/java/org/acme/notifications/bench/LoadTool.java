@@ -44,7 +44,7 @@ public final class LoadTool {
             usage: LoadTool [--url http://127.0.0.1:8080] [--clients C] [--notifications N] [--rate R]
                             [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
                             [--api-key KEY] [--server-pid PID] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
-                            [--padding 0]
+                            [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME]""";
 
     private final Map<String, String> options;
@@ -57,6 +57,8 @@ public final class LoadTool {
     private final int warmup;
     private final String padding;
     private final String apiKey;
+    // --target user: each socket is its own user (a token each), and each notification is for one of them.
+    private final boolean perUser;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
@@ -72,6 +74,7 @@ public final class LoadTool {
         int paddingChars = Integer.parseInt(options.getOrDefault("padding", "0")); // larger frames, e.g. to fill a stalled socket
         this.padding = paddingChars == 0 ? "" : " " + "~".repeat(paddingChars);
         this.apiKey = options.get("api-key");
+        this.perUser = "user".equals(options.getOrDefault("target", "everyone"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,6 +120,7 @@ public final class LoadTool {
         report.put("clients", clients);
         report.put("notifications", notifications);
         report.put("rate_per_s", rate);
+        report.put("target", perUser ? "user" : "everyone");
         if (options.containsKey("started-at-ms")) {
             awaitReady(vertx, Long.parseLong(options.get("started-at-ms")));
         }
@@ -127,6 +131,9 @@ public final class LoadTool {
         Latencies latencies = new Latencies();
         long connectStart = System.nanoTime();
         List<BenchClient> benchClients = connect(socketClient, clients, () -> new BenchClient(runId, warmup, latencies), false);
+        if (perUser && benchClients.size() != clients) {
+            throw new IllegalStateException("Per-user delivery needs every socket: " + benchClients.size() + " of " + clients + " connected");
+        }
         report.put("connected", benchClients.size());
         report.put("connect_ms", millisSince(connectStart));
         List<BenchClient> stalled = connect(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies()), true);
@@ -139,13 +146,16 @@ public final class LoadTool {
 
         // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate, not measured.
         long warmedUp = publishAll(vertx, 0, warmup, rate);
-        awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * benchClients.size());
+        // Each notification goes to every socket, or (per user) to exactly one.
+        int recipients = perUser ? 1 : benchClients.size();
+        awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
 
+        Long cpuBefore = serverCpuMillis();
         long publishStart = System.nanoTime();
         long accepted = publishAll(vertx, warmup, warmup + notifications, rate);
         long publishedNanos = System.nanoTime() - publishStart;
-        long expected = accepted * benchClients.size();
+        long expected = accepted * recipients;
         awaitDeliveries(benchClients, BenchClient::received, expected);
         if (options.containsKey("started-at-ms")) {
             long startedAt = Long.parseLong(options.get("started-at-ms"));
@@ -153,6 +163,11 @@ public final class LoadTool {
                     .ifPresent(first -> report.put("start_to_first_delivery_ms", first - startedAt));
         }
 
+        Long cpuAfter = serverCpuMillis();
+        if (cpuBefore != null && cpuAfter != null && accepted > 0) {
+            report.put("server_cpu_ms", cpuAfter - cpuBefore);
+            report.put("server_cpu_us_per_notification", round((cpuAfter - cpuBefore) * 1000.0 / accepted));
+        }
         long received = 0;
         long duplicates = 0;
         long outOfOrder = 0;
@@ -211,18 +226,23 @@ public final class LoadTool {
 
     /** Opens sockets a few hundred handshakes at a time; stalled clients never read a byte. */
     private List<BenchClient> connect(WebSocketClient socketClient, int count, Supplier<BenchClient> factory,
-                                      boolean stall) throws InterruptedException {
+                                      boolean stall) throws Exception {
         List<BenchClient> connected = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<String> firstFailure = new AtomicReference<>();
         Semaphore handshakes = new Semaphore(256);
-        WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
-                .setHost(url.getHost()).setPort(url.getPort()).setURI("/ws/notifications");
-        if (apiKey != null) {
-            connectOptions.addHeader("Authorization", "Bearer " + apiKey);
-        }
+        TokenSigner tokens = perUser && !stall
+                ? new TokenSigner(Path.of(options.get("token-key")), options.getOrDefault("token-issuer", "bench-tokens")) : null;
         for (int i = 0; i < count; i++) {
             handshakes.acquire();
             BenchClient client = factory.get();
+            WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
+                    .setHost(url.getHost()).setPort(url.getPort()).setURI("/ws/notifications");
+            if (apiKey != null) {
+                connectOptions.addHeader("X-API-Key", apiKey);
+            }
+            if (tokens != null) {
+                connectOptions.addHeader("Authorization", "Bearer " + tokens.token(user(i)));
+            }
             Future<WebSocket> socket = socketClient.connect(connectOptions);
             socket.onComplete(result -> {
                 if (result.succeeded()) {
@@ -272,7 +292,8 @@ public final class LoadTool {
                     }
                 }
                 permits.acquire();
-                publisher.publish(BenchClient.message(runId, seq, System.nanoTime()) + padding).whenComplete((refusal, failure) -> {
+                String user = perUser ? user((int) (seq % clients)) : null;
+                publisher.publish(BenchClient.message(runId, seq, System.nanoTime()) + padding, user).whenComplete((refusal, failure) -> {
                     String problem = failure != null ? failure.toString() : refusal;
                     if (problem == null) {
                         accepted.incrementAndGet();
@@ -327,6 +348,23 @@ public final class LoadTool {
         } finally {
             http.close();
         }
+    }
+
+    /** The user of the i-th socket, in per-user runs. */
+    private static String user(int i) {
+        return "bench-user-" + i;
+    }
+
+    /** CPU time the server used so far (user + system) from /proc/PID/stat, when --server-pid is given. */
+    private Long serverCpuMillis() throws IOException {
+        String pid = options.get("server-pid");
+        if (pid == null) {
+            return null;
+        }
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
+        return ticks * 10; // USER_HZ is 100 on Linux
     }
 
     /** The server's resident memory from /proc/PID/status, when --server-pid is given. */

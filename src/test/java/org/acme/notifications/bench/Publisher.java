@@ -19,8 +19,11 @@ import java.util.concurrent.CompletionStage;
 /** How the load tool publishes: through the REST trigger, or straight into the Kafka topic like any other producer. */
 interface Publisher extends AutoCloseable {
 
-    /** Completes with null once accepted (202, or the broker's ack), or with a description of the refusal. */
-    CompletionStage<String> publish(String message);
+    /**
+     * Publishes {@code message} for everyone, or for {@code user} when not null. Completes with null once accepted
+     * (202, or the broker's ack), or with a description of the refusal.
+     */
+    CompletionStage<String> publish(String message, String user);
 
     @Override
     void close();
@@ -35,8 +38,8 @@ interface Publisher extends AutoCloseable {
         }
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message) {
-                String body = new JsonObject().put("message", message).encode();
+            public CompletionStage<String> publish(String message, String user) {
+                String body = notification(message, user);
                 return client.request(request)
                         .compose(req -> req.send(body))
                         .compose(response -> response.body().map(answer ->
@@ -52,6 +55,12 @@ interface Publisher extends AutoCloseable {
         };
     }
 
+    /** The JSON body of a notification; plain text goes to everyone from Kafka as it is. */
+    private static String notification(String message, String user) {
+        JsonObject body = new JsonObject().put("message", message);
+        return (user == null ? body : body.put("user", user)).encode();
+    }
+
     static Publisher kafka(String bootstrapServers, String topic) {
         KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -59,9 +68,13 @@ interface Publisher extends AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new StringSerializer());
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message) {
+            public CompletionStage<String> publish(String message, String user) {
                 CompletableFuture<String> done = new CompletableFuture<>();
-                producer.send(new ProducerRecord<>(topic, message),
+                // Keyed by target, as the service's own producer does (Target#recordKey).
+                ProducerRecord<String, String> record = user == null
+                        ? new ProducerRecord<>(topic, message)
+                        : new ProducerRecord<>(topic, "user:" + user, notification(message, user));
+                producer.send(record,
                         (metadata, failure) -> done.complete(failure == null ? null : failure.toString()));
                 return done;
             }

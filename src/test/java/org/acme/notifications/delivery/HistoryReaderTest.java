@@ -65,7 +65,7 @@ class HistoryReaderTest {
     }
 
     private static Positioned notification(int partition, long offset, long timestamp) {
-        return new Positioned(Notification.of(new NotificationRequest("history " + offset, null, null), partition, offset,
+        return new Positioned(Notification.of(new NotificationRequest("history " + offset, null, null, null, null), partition, offset,
                 Instant.ofEpochMilli(timestamp)), partition, offset);
     }
 

@@ -1,6 +1,8 @@
 package org.acme.notifications.delivery;
 
 import io.netty.buffer.ByteBuf;
+import org.acme.notifications.Target;
+import org.acme.notifications.access.SocketIdentity;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -8,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,12 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecentNotificationsTest {
 
     private static final long NO_BUDGET = Long.MAX_VALUE;
+    private static final Predicate<Target> EVERYTHING = target -> true;
 
     @Test
     void aResumeGetsWhatFollowsItsIdInOrder() {
         RecentNotifications recent = history(10, "0-0", "0-1", "0-2", "0-3");
 
-        RecentNotifications.Replay replay = recent.after(position("0-1"), NO_BUDGET);
+        RecentNotifications.Replay replay = recent.after(position("0-1"), NO_BUDGET, EVERYTHING);
 
         assertEquals(List.of("0-2", "0-3"), ids(replay));
         assertTrue(replay.complete());
@@ -33,7 +38,7 @@ class RecentNotificationsTest {
     void droppedNotificationsMakeAGapThatStartsAtTheOldestKept() {
         RecentNotifications recent = history(2, "0-0", "0-1", "0-2", "0-3");
 
-        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET);
+        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET, EVERYTHING);
 
         assertEquals(List.of("0-2", "0-3"), ids(replay));
         assertFalse(replay.complete());
@@ -45,7 +50,7 @@ class RecentNotificationsTest {
         RecentNotifications recent = history(10, "0-0", "0-1", "0-2", "0-3", "0-4");
         long twoFrames = 2L * frame("0-3").readableBytes();
 
-        RecentNotifications.Replay replay = recent.after(position("0-0"), twoFrames);
+        RecentNotifications.Replay replay = recent.after(position("0-0"), twoFrames, EVERYTHING);
 
         assertEquals(List.of("0-3", "0-4"), ids(replay));
         assertFalse(replay.complete());
@@ -56,7 +61,7 @@ class RecentNotificationsTest {
     void everyNamedPartitionResumesAfterItsOwnId() {
         RecentNotifications recent = history(20, "0-0", "1-0", "2-0", "0-1", "1-1", "2-1", "0-2", "1-2", "2-2");
 
-        RecentNotifications.Replay replay = recent.after(position("0-1,1-0,2-2"), NO_BUDGET);
+        RecentNotifications.Replay replay = recent.after(position("0-1,1-0,2-2"), NO_BUDGET, EVERYTHING);
 
         assertEquals(List.of("1-1", "0-2", "1-2"), ids(replay));
         assertTrue(replay.complete());
@@ -67,10 +72,29 @@ class RecentNotificationsTest {
         // The client saw 0-1 and 1-0 last; partition 2 had nothing while it was connected.
         RecentNotifications recent = history(20, "2-0", "0-0", "1-0", "0-1", "2-1", "0-2", "1-1");
 
-        RecentNotifications.Replay replay = recent.after(position("0-1,1-0"), NO_BUDGET);
+        RecentNotifications.Replay replay = recent.after(position("0-1,1-0"), NO_BUDGET, EVERYTHING);
 
         assertEquals(List.of("2-1", "0-2", "1-1"), ids(replay));
         assertTrue(replay.complete());
+    }
+
+    @Test
+    void aReplayHoldsOnlyWhatTheOneResumingMaySee() {
+        RecentNotifications recent = new RecentNotifications(10, Duration.ofHours(1));
+        recent.add(entry("0-0", Target.EVERYONE));
+        recent.add(entry("0-1", new Target("bob", null)));
+        recent.add(entry("0-2", new Target("alice", null)));
+        recent.add(entry("0-3", new Target(null, "ops")));
+        recent.add(entry("0-4", new Target("alice", "ops")));
+        recent.add(entry("0-5", Target.EVERYONE));
+        Subscriber alice = new Subscriber(new SocketIdentity("alice", Set.of(), null), null, null);
+
+        assertEquals(List.of("0-2", "0-5"), ids(recent.after(position("0-0"), NO_BUDGET, alice::receives)));
+        alice.channels.add("ops");
+        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET, alice::receives);
+        assertEquals(List.of("0-2", "0-3", "0-4", "0-5"), ids(replay));
+        assertTrue(replay.complete());
+        assertEquals("0-5", recent.newestId());
     }
 
     @Test
@@ -94,10 +118,14 @@ class RecentNotificationsTest {
     private static RecentNotifications history(int size, String... ids) {
         RecentNotifications recent = new RecentNotifications(size, Duration.ofHours(1));
         for (String id : ids) {
-            String[] parts = id.split("-");
-            recent.add(new RecentNotifications.Entry(Integer.parseInt(parts[0]), Long.parseLong(parts[1]), Instant.now(), frame(id)));
+            recent.add(entry(id, Target.EVERYONE));
         }
         return recent;
+    }
+
+    private static RecentNotifications.Entry entry(String id, Target target) {
+        String[] parts = id.split("-");
+        return new RecentNotifications.Entry(Integer.parseInt(parts[0]), Long.parseLong(parts[1]), Instant.now(), target, frame(id));
     }
 
     private static ResumePosition position(String since) {

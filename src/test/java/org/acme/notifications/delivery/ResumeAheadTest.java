@@ -1,10 +1,12 @@
 package org.acme.notifications.delivery;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
@@ -22,6 +24,7 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 
 import static org.awaitility.Awaitility.await;
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.empty;
@@ -71,6 +74,32 @@ class ResumeAheadTest {
                 assertThat(resumed.messages(), equalTo(sent.subList(2, 4)));
                 assertThat(resumed.controlTypes(), equalTo(List.of("resumed")));
                 assertThat(resumed.frames().get(0).path("since").asText(), equalTo(ahead));
+            }
+        }
+    }
+
+    /** What a waiting socket subscribes to is part of its resume, answered before its replay, as at connect. */
+    @Test
+    void aChannelJoinedWhileWaitingIsAnsweredWithTheReplay() {
+        try (SocketClient watcher = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(watcher);
+            String run = UUID.randomUUID().toString();
+            Pipeline.publish("before " + run);
+            String[] last = watcher.awaitNotification("before " + run).get("id").asText().split("-");
+            String ahead = last[0] + "-" + (Long.parseLong(last[1]) + 2);
+
+            try (SocketClient resumed = SocketClient.connectWithToken(baseUri, null, "?since=" + ahead)) {
+                resumed.send("{\"type\":\"subscribe\",\"channel\":\"lobby-" + run + "\"}");
+                Pipeline.publish("first " + run);
+                Pipeline.publish("second " + run);
+                given().contentType(ContentType.JSON).body("{\"message\":\"lobby " + run + "\",\"channel\":\"lobby-" + run + "\"}")
+                        .post("/api/notifications").then().statusCode(202);
+                resumed.awaitNotification("lobby " + run);
+
+                JsonNode answer = resumed.frames().get(0);
+                assertThat(answer.path("type").asText(), equalTo("subscribed"));
+                assertThat(answer.has("after"), equalTo(false));
+                assertThat(resumed.messages(), equalTo(List.of("lobby " + run)));
             }
         }
     }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.websockets.next.BasicWebSocketConnector;
 import io.quarkus.websockets.next.WebSocketClientConnection;
 
+import org.acme.notifications.testsupport.WholeMessages;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -60,7 +61,7 @@ public final class SocketClient implements AutoCloseable {
         return connect(baseUri, null);
     }
 
-    /** Connects with {@code Authorization: Bearer <apiKey>} (none when null), with the websockets-next client. */
+    /** Connects with {@code X-API-Key: <apiKey>} (none when null), with the websockets-next client. */
     public static SocketClient connect(URI baseUri, String apiKey) {
         return new SocketClient((onText, onClose) -> {
             BasicWebSocketConnector connector = BasicWebSocketConnector.create()
@@ -71,9 +72,9 @@ public final class SocketClient implements AutoCloseable {
                     .onTextMessage((c, text) -> onText.accept(text))
                     .onClose((c, reason) -> onClose.accept(reason.getCode()));
             if (apiKey != null) {
-                connector.addHeader("Authorization", "Bearer " + apiKey);
+                connector.addHeader("X-API-Key", apiKey);
             }
-            WebSocketClientConnection c = connector.connectAndAwait();
+            WebSocketClientConnection c = connector.connect().await().atMost(DELIVERY_TIMEOUT);
             return new Connection() {
                 public void send(String text) {
                     c.sendTextAndAwait(text);
@@ -105,40 +106,34 @@ public final class SocketClient implements AutoCloseable {
     public static SocketClient connectWithJdkClient(URI baseUri, String apiKey, String since) {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
         if (apiKey != null) {
-            builder.header("Authorization", "Bearer " + apiKey);
+            builder.header("X-API-Key", apiKey);
         }
         return connectWithJdkClient(builder, socketUri(baseUri, since == null ? "" : "?since=" + since));
+    }
+
+    /**
+     * With the JDK's client, as the subscriber of the access token {@code token} ({@code Authorization: Bearer}; none
+     * when null), with {@code query} (empty, or starting with ?).
+     */
+    public static SocketClient connectWithToken(URI baseUri, String token, String query) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return connectWithJdkClient(builder, socketUri(baseUri, query));
+    }
+
+    /** As a browser sends a token, which cannot set headers: as a subprotocol, next to the one it speaks. */
+    public static SocketClient connectWithTokenAsSubprotocol(URI baseUri, String token, String query) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder()
+                .subprotocols("notifications", "quarkus-http-upgrade#Authorization#Bearer%20" + token);
+        return connectWithJdkClient(builder, socketUri(baseUri, query));
     }
 
     /** With the JDK's client, to the full socket URI ({@code ws://} or {@code wss://}, query included). */
     public static SocketClient connectWithJdkClient(WebSocket.Builder builder, URI socketUri) {
         return new SocketClient((onText, onClose) -> {
-            WebSocket socket = builder.buildAsync(socketUri, new WebSocket.Listener() {
-                private final StringBuilder partial = new StringBuilder();
-
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                    partial.append(data);
-                    if (last) {
-                        onText.accept(partial.toString());
-                        partial.setLength(0);
-                    }
-                    webSocket.request(1);
-                    return null;
-                }
-
-                @Override
-                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                    onClose.accept(statusCode);
-                    return null;
-                }
-
-                /** A broken connection (reset, a TLS failure) is a close without a close frame: 1006. */
-                @Override
-                public void onError(WebSocket webSocket, Throwable error) {
-                    onClose.accept(1006);
-                }
-            }).join();
+            WebSocket socket = builder.buildAsync(socketUri, new WholeMessages(onText, onClose)).join();
             return new Connection() {
                 public void send(String text) {
                     socket.sendText(text, true).join();
@@ -163,10 +158,15 @@ public final class SocketClient implements AutoCloseable {
 
     /** The HTTP status the upgrade to {@code /ws/notifications} is answered with: 101 when the socket opened (it is then closed). */
     public static int upgradeStatus(URI baseUri, Map<String, String> headers) {
+        return upgradeStatus(baseUri, "", headers);
+    }
+
+    /** As {@link #upgradeStatus(URI, Map)}, with {@code query} (empty, or starting with ?). */
+    public static int upgradeStatus(URI baseUri, String query, Map<String, String> headers) {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
         headers.forEach(builder::header);
         try {
-            builder.buildAsync(socketUri(baseUri, ""), new WebSocket.Listener() {
+            builder.buildAsync(socketUri(baseUri, query), new WebSocket.Listener() {
             }).join().abort();
             return 101;
         } catch (CompletionException e) {

@@ -12,6 +12,7 @@ import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.TestTokens;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -99,5 +101,27 @@ class PackagedServiceIT {
         given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY).body("{\"message\": 42}")
                 .post("/api/notifications")
                 .then().statusCode(400).contentType("application/problem+json");
+        // The dev sign-in is not built into the production artifact.
+        given().get("/dev/token?user=mallory").then().statusCode(404);
+    }
+
+    /** Per-user delivery with a real signed token, in the production build. */
+    @Test
+    void aUsersNotificationReachesOnlyThatUser() {
+        String user = "packaged-" + UUID.randomUUID();
+        try (SocketClient own = SocketClient.connectWithToken(baseUri, TestTokens.token(user), "");
+             SocketClient other = SocketClient.connectWithJdkClient(baseUri, null)) {
+            Pipeline.awaitReady(other, KEY);
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
+                    .body("{\"message\":\"only for " + user + "\",\"user\":\"" + user + "\"}")
+                    .post("/api/notifications").then().statusCode(202);
+            String after = "after " + UUID.randomUUID();
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
+                    .body("{\"message\":\"" + after + "\"}").post("/api/notifications").then().statusCode(202);
+
+            own.awaitNotification("only for " + user);
+            other.awaitNotification(after);
+            assertThat(other.notification("only for " + user).isPresent(), equalTo(false));
+        }
     }
 }

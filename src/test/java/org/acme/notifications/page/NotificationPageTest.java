@@ -32,8 +32,11 @@ import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
@@ -41,7 +44,8 @@ import static org.junit.jupiter.api.Assumptions.abort;
 /**
  * The page as a person uses it, in headless Debian Chromium (Selenium, /usr/bin/chromedriver): two tabs, send in
  * one, both show it; markup is shown as text and runs nothing; a page that was away shows what it missed when it
- * comes back, and one whose last id the server has not reached yet resumes from it.
+ * comes back, and one whose last id the server has not reached yet resumes from it; two signed-in people each see
+ * their own notifications, and a channel joined from the page.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -166,6 +170,67 @@ class NotificationPageTest {
                 driver.executeScript("sessionStorage.removeItem('notifications.lastIds')");
             }
         }
+    }
+
+    /**
+     * Two people, each in a tab of their own, signed in with the dev sign-in: each sees the broadcasts and what is
+     * addressed to them (marked as such), never the other's; one joins a channel from the page and gets its news.
+     */
+    @Test
+    void twoUsersSeeTheirOwnNotificationsAndBroadcastsAndJoinAChannel() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String alice = "alice-" + run;
+        String bob = "bob-" + run;
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            String aliceTab = signIn(openLiveTab(), alice);
+            driver.switchTo().newWindow(WindowType.TAB);
+            String bobTab = signIn(openLiveTab(), bob);
+
+            publish("{\"message\":\"for alice " + run + "\",\"user\":\"" + alice + "\"}");
+            publish("{\"message\":\"for bob " + run + "\",\"user\":\"" + bob + "\"}");
+            publish("{\"message\":\"for everyone " + run + "\"}");
+
+            driver.switchTo().window(aliceTab);
+            awaitShown("for everyone " + run);
+            assertThat(awaitShown("for alice " + run).findElement(By.xpath("..")).getAttribute("class"), containsString("for-you"));
+            assertThat(shownMessages(), not(hasItem("for bob " + run)));
+            driver.switchTo().window(bobTab);
+            awaitShown("for everyone " + run);
+            awaitShown("for bob " + run);
+            assertThat(shownMessages(), not(hasItem("for alice " + run)));
+
+            driver.findElement(By.id("channel")).sendKeys("lobby-" + run);
+            driver.findElement(By.cssSelector("#join button[type=submit]")).click();
+            wait(driver).until(d -> !d.findElements(By.cssSelector("#channels li[data-channel='lobby-" + run + "']")).isEmpty());
+            publish("{\"message\":\"lobby news " + run + "\",\"channel\":\"lobby-" + run + "\"}");
+            publish("{\"message\":\"after the news " + run + "\"}");
+            awaitShown("lobby news " + run);
+            driver.switchTo().window(aliceTab);
+            awaitShown("after the news " + run);
+            assertThat(shownMessages(), not(hasItem("lobby news " + run)));
+        } finally {
+            for (String tab : driver.getWindowHandles()) {
+                driver.switchTo().window(tab);
+                driver.executeScript("sessionStorage.clear()");
+            }
+        }
+    }
+
+    private String signIn(String tab, String user) {
+        driver.findElement(By.id("user")).sendKeys(user);
+        driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        wait(driver).until(ExpectedConditions.textToBe(By.id("who"), "signed in as " + user));
+        wait(driver).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+        return tab;
+    }
+
+    private List<String> shownMessages() {
+        return driver.findElements(By.cssSelector("#notifications .message")).stream().map(WebElement::getText).toList();
+    }
+
+    private static void publish(String body) {
+        given().contentType(ContentType.JSON).body(body).post("/api/notifications").then().statusCode(202);
     }
 
     private List<String> openTwoLiveTabs() {
