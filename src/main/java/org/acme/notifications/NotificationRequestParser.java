@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,10 +29,15 @@ public class NotificationRequestParser {
     private final ObjectReader reader;
     private final int maxMessageBytes;
 
+    @Inject
     public NotificationRequestParser(ObjectMapper mapper, NotificationsConfig config) {
+        this(mapper, config.maxMessageBytes());
+    }
+
+    NotificationRequestParser(ObjectMapper mapper, int maxMessageBytes) {
         // "{...} junk" is not JSON, whatever a lenient parser thinks.
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        this.maxMessageBytes = config.maxMessageBytes();
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     /** A JSON object with a string {@code message} and optional {@code title}, {@code level}, {@code user} and {@code channel}. */
@@ -44,9 +50,9 @@ public class NotificationRequestParser {
         try {
             return reader.readTree(json);
         } catch (JsonProcessingException e) {
-            throw InvalidNotificationException.invalid("invalid-json", "Not valid JSON: " + e.getOriginalMessage());
+            throw new InvalidNotificationException(ErrorCode.INVALID_JSON, "Not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw InvalidNotificationException.invalid("invalid-json", "Could not be read: " + e.getMessage());
+            throw new InvalidNotificationException(ErrorCode.INVALID_JSON, "Could not be read: " + e.getMessage());
         }
     }
 
@@ -60,7 +66,7 @@ public class NotificationRequestParser {
      */
     public NotificationRequest fromRecordValue(byte[] value) {
         if (value == null) {
-            throw InvalidNotificationException.invalid("invalid-record", "Record has no value");
+            throw new InvalidNotificationException(ErrorCode.INVALID_RECORD, "Record has no value");
         }
         String text = decodeUtf8(value);
         if (text.stripLeading().startsWith("{")) {
@@ -72,10 +78,10 @@ public class NotificationRequestParser {
     /** A JSON value read by {@link #readTree}, as a notification. */
     public NotificationRequest fromTree(JsonNode body) {
         if (body == null || body.isMissingNode()) {
-            throw InvalidNotificationException.invalid("invalid-json", "Empty; expected a JSON object such as {\"message\": \"...\"}");
+            throw new InvalidNotificationException(ErrorCode.INVALID_JSON, "Empty; expected a JSON object such as {\"message\": \"...\"}");
         }
         if (!body.isObject()) {
-            throw InvalidNotificationException.invalid("invalid-message", "Expected a JSON object such as {\"message\": \"...\"}");
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "Expected a JSON object such as {\"message\": \"...\"}");
         }
         return validate(new NotificationRequest(requiredString(body, "message"), optionalString(body, "title"),
                 optionalString(body, "level"), targetField(body, "user"), targetField(body, "channel")));
@@ -86,22 +92,22 @@ public class NotificationRequestParser {
         String title = request.title();
         String level = request.level();
         if (message.isBlank()) {
-            throw InvalidNotificationException.invalid("invalid-message", "'message' must not be blank");
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'message' must not be blank");
         }
-        requireWellFormed("message", message, "invalid-message");
+        requireWellFormed("message", message, ErrorCode.INVALID_MESSAGE);
         int bytes = message.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxMessageBytes) {
-            throw InvalidNotificationException.tooLarge(
+            throw new InvalidNotificationException(ErrorCode.MESSAGE_TOO_LARGE,
                     "'message' is " + bytes + " bytes of UTF-8; the limit is " + maxMessageBytes);
         }
         if (title != null) {
-            requireWellFormed("title", title, "invalid-message");
+            requireWellFormed("title", title, ErrorCode.INVALID_MESSAGE);
             if (title.length() > MAX_TITLE_CHARS) {
-                throw InvalidNotificationException.invalid("invalid-message", "'title' is longer than " + MAX_TITLE_CHARS + " characters");
+                throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'title' is longer than " + MAX_TITLE_CHARS + " characters");
             }
         }
         if (level != null && !LEVELS.contains(level)) {
-            throw InvalidNotificationException.invalid("invalid-message", "'level' must be one of " + String.join(", ", LEVELS.stream().sorted().toList()));
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'level' must be one of " + String.join(", ", LEVELS.stream().sorted().toList()));
         }
         validateTarget(request.target());
         return request;
@@ -110,16 +116,16 @@ public class NotificationRequestParser {
     /** A target, also of a subscription: a channel name of the documented syntax, a user as a token subject can be. */
     public static void validateTarget(Target target) {
         if (target.channel() != null && !Target.CHANNEL_NAME.matcher(target.channel()).matches()) {
-            throw InvalidNotificationException.invalid("invalid-target",
+            throw new InvalidNotificationException(ErrorCode.INVALID_TARGET,
                     "'channel' must be 1-64 characters of A-Z a-z 0-9 _ - . : (got '" + abbreviate(target.channel()) + "')");
         }
         String user = target.user();
         if (user != null && (user.isBlank() || user.length() > MAX_USER_CHARS || user.chars().anyMatch(Character::isISOControl))) {
-            throw InvalidNotificationException.invalid("invalid-target",
+            throw new InvalidNotificationException(ErrorCode.INVALID_TARGET,
                     "'user' must be 1-" + MAX_USER_CHARS + " characters without control characters, not blank");
         }
         if (user != null) {
-            requireWellFormed("user", user, "invalid-target");
+            requireWellFormed("user", user, ErrorCode.INVALID_TARGET);
         }
     }
 
@@ -130,10 +136,10 @@ public class NotificationRequestParser {
     private static String requiredString(JsonNode body, String field) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
-            throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' is required");
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'" + field + "' is required");
         }
         if (!node.isTextual()) {
-            throw InvalidNotificationException.invalid("invalid-message", "'" + field + "' must be a string");
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'" + field + "' must be a string");
         }
         return node.textValue();
     }
@@ -145,7 +151,7 @@ public class NotificationRequestParser {
             return null;
         }
         if (!node.isTextual()) {
-            throw InvalidNotificationException.invalid("invalid-target", "'" + field + "' must be a string");
+            throw new InvalidNotificationException(ErrorCode.INVALID_TARGET, "'" + field + "' must be a string");
         }
         return node.textValue();
     }
@@ -156,13 +162,13 @@ public class NotificationRequestParser {
     }
 
     /** JSON escapes can smuggle in lone surrogates, which no UTF-8 encoder can write faithfully. */
-    private static void requireWellFormed(String field, String value, String code) {
+    private static void requireWellFormed(String field, String value, ErrorCode code) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw InvalidNotificationException.invalid(code, "'" + field + "' contains an unpaired UTF-16 surrogate");
+                throw new InvalidNotificationException(code, "'" + field + "' contains an unpaired UTF-16 surrogate");
             }
         }
     }
@@ -175,7 +181,7 @@ public class NotificationRequestParser {
                     .decode(ByteBuffer.wrap(value))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw InvalidNotificationException.invalid("invalid-record", "Record value is not valid UTF-8");
+            throw new InvalidNotificationException(ErrorCode.INVALID_RECORD, "Record value is not valid UTF-8");
         }
     }
 }

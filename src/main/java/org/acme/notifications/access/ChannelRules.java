@@ -2,6 +2,7 @@ package org.acme.notifications.access;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.acme.notifications.ErrorCode;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.Target;
 
@@ -35,7 +36,7 @@ public class ChannelRules {
     /** Null when {@code who} may subscribe to {@code channel}; else why not. Checked on every subscribe. */
     public Refusal check(String channel, SocketIdentity who) {
         if (channel == null || !Target.CHANNEL_NAME.matcher(channel).matches()) {
-            return new Refusal("invalid-channel", 400, "A channel name is 1-64 characters of A-Z a-z 0-9 _ - . :");
+            return new Refusal(ErrorCode.INVALID_CHANNEL, "A channel name is 1-64 characters of A-Z a-z 0-9 _ - . :");
         }
         if (matches(publicChannels, channel)) {
             return null;
@@ -48,7 +49,7 @@ public class ChannelRules {
         if (inGroup) {
             return null;
         }
-        return new Refusal("forbidden-channel", 403, who.isAnonymous()
+        return new Refusal(ErrorCode.FORBIDDEN_CHANNEL, who.isAnonymous()
                 ? "Channel '" + channel + "' is not public: connect with an access token that may read it"
                 : "This access token may not read channel '" + channel + "'");
     }

@@ -1,5 +1,7 @@
 package org.acme.notifications.access;
 
-/** Why a socket may not do what it asked: a stable {@code code}, the matching HTTP status, and a sentence. */
-public record Refusal(String code, int status, String detail) {
+import org.acme.notifications.ErrorCode;
+
+/** Why a socket may not do what it asked: the error's code (and status), and a sentence. */
+public record Refusal(ErrorCode code, String detail) {
 }

@@ -2,8 +2,6 @@ package org.acme.notifications.access;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
-import io.quarkus.security.AuthenticationFailedException;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -12,10 +10,8 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.delivery.SocketChannels;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,13 +38,15 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     private static final Logger LOG = Logger.getLogger(SocketAccessCheck.class);
 
     private final ApiKeys apiKeys;
+    private final AccessTokens accessTokens;
     private final boolean requiresToken;
     private final int maxConnections;
     private final AtomicInteger connections = new AtomicInteger(); // reserved at upgrade, released when the TCP connection closes
     private final Set<String> allowedOrigins;
 
-    public SocketAccessCheck(ApiKeys apiKeys, NotificationsConfig config) {
+    public SocketAccessCheck(ApiKeys apiKeys, AccessTokens accessTokens, NotificationsConfig config) {
         this.apiKeys = apiKeys;
+        this.accessTokens = accessTokens;
         this.requiresToken = config.subscribeRequiresToken();
         this.maxConnections = config.socket().maxConnections();
         this.allowedOrigins = Set.copyOf(config.socket().allowedOrigins().orElse(List.of()));
@@ -74,9 +72,9 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         if (!sameSiteOrAllowed(request)) {
             return CheckResult.rejectUpgrade(403);
         }
-        return context.securityIdentity()
-                .map(identity -> decide(context, request, identityOf(identity)))
-                .onFailure(AuthenticationFailedException.class).recoverWithItem(failure -> {
+        return accessTokens.identify(request.getHeader("Authorization"))
+                .map(identity -> decide(context, request, identity))
+                .onFailure(AccessTokens.TokenRefused.class).recoverWithItem(failure -> {
                     LOG.debugf("Socket refused, its access token does not verify: %s", failure.getMessage());
                     return CheckResult.rejectUpgradeSync(401);
                 })
@@ -88,7 +86,7 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     }
 
     private CheckResult decide(HttpUpgradeContext context, HttpServerRequest request, SocketIdentity identity) {
-        if (identity == null || (identity.isAnonymous() && requiresToken)) {
+        if (identity.isAnonymous() && requiresToken) {
             return CheckResult.rejectUpgradeSync(401);
         }
         String user = request.getParam("user");
@@ -109,18 +107,6 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
         context.userData().put(MAY_PUBLISH, apiKeys.mayPublish(key));
         context.userData().put(KEY_INDEX, apiKeys.indexOf(key));
         return CheckResult.permitUpgradeSync();
-    }
-
-    /** Null for a token without a subject: a subscriber is known by its subject. */
-    private static SocketIdentity identityOf(SecurityIdentity identity) {
-        if (identity.isAnonymous()) {
-            return SocketIdentity.ANONYMOUS;
-        }
-        if (!(identity.getPrincipal() instanceof JsonWebToken token) || token.getSubject() == null) {
-            return null;
-        }
-        Instant expiresAt = token.getExpirationTime() > 0 ? Instant.ofEpochSecond(token.getExpirationTime()) : null;
-        return new SocketIdentity(token.getSubject(), Set.copyOf(token.getGroups()), expiresAt);
     }
 
     /** Connections holding a place: open sockets, and ones whose upgrade or close is under way. */

@@ -2,6 +2,7 @@ package org.acme.notifications.delivery;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.acme.notifications.ErrorCode;
 import org.acme.notifications.access.Refusal;
 
 /**
@@ -10,7 +11,7 @@ import org.acme.notifications.access.Refusal;
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record ControlFrame(String type, String code, Integer status, String channel, String since, Integer replayed,
+record ControlFrame(String type, ErrorCode code, Integer status, String channel, String since, Integer replayed,
                     String oldest, String after, String detail) {
 
     static ControlFrame resumed(String since, int replayed) {
@@ -38,11 +39,11 @@ record ControlFrame(String type, String code, Integer status, String channel, St
     }
 
     /** Something the client sent was not done; {@code channel} when it was about one. */
-    static ControlFrame error(String code, int status, String detail) {
-        return new ControlFrame("error", code, status, null, null, null, null, null, detail);
+    static ControlFrame error(ErrorCode code, String detail) {
+        return new ControlFrame("error", code, code.status(), null, null, null, null, null, detail);
     }
 
     static ControlFrame refused(String channel, Refusal refusal) {
-        return new ControlFrame("error", refusal.code(), refusal.status(), channel, null, null, null, null, refusal.detail());
+        return new ControlFrame("error", refusal.code(), refusal.code().status(), channel, null, null, null, null, refusal.detail());
     }
 }

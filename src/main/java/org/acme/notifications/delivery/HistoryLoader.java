@@ -8,7 +8,6 @@ import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
-import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -115,9 +114,9 @@ public class HistoryLoader {
     }
 
     /** Null for a record that is not a notification: the live consumer dead-lettered it when it came in. */
-    private Positioned toNotification(ConsumerRecord<byte[], byte[]> record) {
+    private ReceivedNotification toNotification(ConsumerRecord<byte[], byte[]> record) {
         try {
-            return new Positioned(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
+            return new ReceivedNotification(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
                     record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset());
         } catch (InvalidNotificationException notANotification) {
             return null;
@@ -125,7 +124,7 @@ public class HistoryLoader {
     }
 
     /** Gives the history to the broadcaster unless the live consumer gave up waiting; false when it did. */
-    private boolean handOver(Map<Integer, Long> startsAt, List<Positioned> notifications, Map<Integer, Long> upTo) {
+    private boolean handOver(Map<Integer, Long> startsAt, List<ReceivedNotification> notifications, Map<Integer, Long> upTo) {
         synchronized (loadedUpTo) {
             if (loadedUpTo.isDone()) {
                 return false;

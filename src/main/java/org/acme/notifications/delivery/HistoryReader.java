@@ -1,6 +1,5 @@
 package org.acme.notifications.delivery;
 
-import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -26,7 +25,7 @@ import java.util.function.Function;
 final class HistoryReader {
 
     /** The notifications read, in arrival order, and where each partition's read started and stopped (exclusive). */
-    record Read(List<Positioned> notifications, Map<Integer, Long> startsAt, Map<Integer, Long> upTo) {
+    record Read(List<ReceivedNotification> notifications, Map<Integer, Long> startsAt, Map<Integer, Long> upTo) {
     }
 
     private final Consumer<byte[], byte[]> consumer;
@@ -43,7 +42,7 @@ final class HistoryReader {
      * At most {@code perPartition} records of each partition, each made a notification as it is read (null for a
      * record that is not one: only notifications are kept); a {@link TimeoutException} past the deadline.
      */
-    Read read(String topic, int perPartition, Function<ConsumerRecord<byte[], byte[]>, Positioned> toNotification) {
+    Read read(String topic, int perPartition, Function<ConsumerRecord<byte[], byte[]>, ReceivedNotification> toNotification) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, left()).stream()
                 .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
         if (partitions.isEmpty()) {
@@ -58,10 +57,10 @@ final class HistoryReader {
             consumer.seek(partition, start);
             startsAt.put(partition.partition(), start);
         }
-        List<Positioned> notifications = new ArrayList<>();
+        List<ReceivedNotification> notifications = new ArrayList<>();
         while (partitions.stream().anyMatch(partition -> consumer.position(partition, left()) < end.get(partition))) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(min(left(), Duration.ofMillis(200)))) {
-                Positioned notification = record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))
+                ReceivedNotification notification = record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))
                         ? toNotification.apply(record) : null;
                 if (notification != null) {
                     notifications.add(notification);
@@ -78,17 +77,17 @@ final class HistoryReader {
      * the partitions interleaved by timestamp (a poll returns them partition by partition). A resume that names
      * some partitions only counts on this order for the others (RecentNotifications#after).
      */
-    static List<Positioned> inArrivalOrder(List<Positioned> notifications) {
-        Map<Integer, ArrayDeque<Positioned>> byPartition = new TreeMap<>();
-        notifications.stream().sorted(Comparator.comparingLong(Positioned::offset))
+    static List<ReceivedNotification> inArrivalOrder(List<ReceivedNotification> notifications) {
+        Map<Integer, ArrayDeque<ReceivedNotification>> byPartition = new TreeMap<>();
+        notifications.stream().sorted(Comparator.comparingLong(ReceivedNotification::offset))
                 .forEach(each -> byPartition.computeIfAbsent(each.partition(), partition -> new ArrayDeque<>()).add(each));
-        PriorityQueue<ArrayDeque<Positioned>> heads = new PriorityQueue<>(
-                Comparator.comparing((ArrayDeque<Positioned> queue) -> queue.peek().notification().timestamp())
+        PriorityQueue<ArrayDeque<ReceivedNotification>> heads = new PriorityQueue<>(
+                Comparator.comparing((ArrayDeque<ReceivedNotification> queue) -> queue.peek().notification().timestamp())
                         .thenComparingInt(queue -> queue.peek().partition()));
         heads.addAll(byPartition.values());
-        List<Positioned> merged = new ArrayList<>(notifications.size());
+        List<ReceivedNotification> merged = new ArrayList<>(notifications.size());
         while (!heads.isEmpty()) {
-            ArrayDeque<Positioned> head = heads.poll();
+            ArrayDeque<ReceivedNotification> head = heads.poll();
             merged.add(head.poll());
             if (!head.isEmpty()) {
                 heads.add(head);

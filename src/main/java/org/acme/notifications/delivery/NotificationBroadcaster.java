@@ -9,7 +9,7 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.acme.notifications.Notification;
+import org.acme.notifications.ErrorCode;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.Target;
@@ -77,12 +77,12 @@ public class NotificationBroadcaster {
     }
 
     /** Encodes each notification once, then hands the batch to every event loop with sockets, each its part. */
-    public void broadcast(List<Positioned> batch) {
+    public void broadcast(List<ReceivedNotification> batch) {
         if (batch.isEmpty()) {
             return;
         }
         TextFrames frames = encodeAll(batch);
-        List<Target> targets = batch.stream().map(positioned -> positioned.notification().target()).toList();
+        List<Target> targets = batch.stream().map(received -> received.notification().target()).toList();
         Map<String, Integer> handedOut = new HashMap<>();
         synchronized (this) {
             remember(batch, frames);
@@ -96,25 +96,21 @@ public class NotificationBroadcaster {
         }
         targets.forEach(target -> metrics.routed(target.kind()));
         handedOut.forEach(metrics::handedOut);
-        batch.forEach(positioned -> metrics.deliveryLatency(positioned.notification().timestamp()));
-    }
-
-    /** A notification and where its record sits in the topic. */
-    public record Positioned(Notification notification, int partition, long offset) {
+        batch.forEach(received -> metrics.deliveryLatency(received.notification().timestamp()));
     }
 
     /** The history read from Kafka at start-up, in arrival order; comes before anything live. */
-    synchronized void loadHistory(Map<Integer, Long> startsAt, List<Positioned> notifications) {
+    synchronized void loadHistory(Map<Integer, Long> startsAt, List<ReceivedNotification> notifications) {
         startsAt.forEach(recent::coverFrom);
         // One buffer for the whole history, as for a live batch.
         remember(notifications, encodeAll(notifications));
     }
 
-    private void remember(List<Positioned> notifications, TextFrames frames) {
+    private void remember(List<ReceivedNotification> notifications, TextFrames frames) {
         for (int i = 0; i < notifications.size(); i++) {
-            Positioned positioned = notifications.get(i);
-            recent.add(new RecentNotifications.Entry(positioned.partition(), positioned.offset(),
-                    positioned.notification().timestamp(), positioned.notification().target(), frames.frames()[i]));
+            ReceivedNotification received = notifications.get(i);
+            recent.add(new RecentNotifications.Entry(received.partition(), received.offset(),
+                    received.notification().timestamp(), received.notification().target(), frames.frames()[i]));
         }
     }
 
@@ -208,7 +204,7 @@ public class NotificationBroadcaster {
             }
             if (!subscriber.channels.contains(channel)) {
                 if (subscriber.channels.size() >= maxChannels) {
-                    return new Refusal("too-many-channels", 429, "A socket reads at most " + maxChannels
+                    return new Refusal(ErrorCode.TOO_MANY_CHANNELS, "A socket reads at most " + maxChannels
                             + " channels at once: unsubscribe from one first");
                 }
                 subscriber.channels.add(channel);
@@ -338,8 +334,8 @@ public class NotificationBroadcaster {
         subscriber.live = true;
     }
 
-    private TextFrames encodeAll(List<Positioned> notifications) {
-        return TextFrames.encode(notifications.stream().map(positioned -> encode(positioned.notification())).toList());
+    private TextFrames encodeAll(List<ReceivedNotification> notifications) {
+        return TextFrames.encode(notifications.stream().map(received -> encode(received.notification())).toList());
     }
 
     private ByteBuf frameOf(ControlFrame frame) {

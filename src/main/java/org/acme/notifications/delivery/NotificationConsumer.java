@@ -14,12 +14,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationSource;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
-import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -68,7 +68,7 @@ public class NotificationConsumer {
      */
     @Incoming("notifications-in")
     public Uni<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
-        List<Positioned> notifications = new ArrayList<>(batch.getRecords().size());
+        List<ReceivedNotification> notifications = new ArrayList<>(batch.getRecords().size());
         List<Span> spans = new ArrayList<>(batch.getRecords().size());
         for (KafkaRecord<String, byte[]> kafkaRecord : batch) {
             IncomingKafkaRecord<String, byte[]> record = kafkaRecord.unwrap(IncomingKafkaRecord.class);
@@ -88,12 +88,12 @@ public class NotificationConsumer {
         return Uni.createFrom().completionStage(batch.ack());
     }
 
-    private Positioned read(IncomingKafkaRecord<String, byte[]> record) {
+    private ReceivedNotification read(IncomingKafkaRecord<String, byte[]> record) {
         NotificationRequest request = parser.fromRecordValue(record.getPayload());
         if (record.getHeaders().lastHeader(NotificationSource.HEADER) == null) {
             metrics.published(NotificationSource.KAFKA);
         }
-        return new Positioned(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
+        return new ReceivedNotification(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
                 record.getPartition(), record.getOffset());
     }
 
@@ -103,7 +103,7 @@ public class NotificationConsumer {
      * logged and given up: failing the batch would dead-letter its good records too.
      */
     private void deadLetter(IncomingKafkaRecord<String, byte[]> record, InvalidNotificationException e) {
-        String id = Notification.id(record.getPartition(), record.getOffset());
+        NotificationId id = new NotificationId(record.getPartition(), record.getOffset());
         metrics.deadLettered();
         if (deadLettersInFlight.incrementAndGet() > MAX_DEAD_LETTERS_IN_FLIGHT) {
             // The dead-letter topic is not taking them: copies would pile up in memory, each up to a record's size.

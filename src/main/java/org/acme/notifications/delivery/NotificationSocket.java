@@ -13,6 +13,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import org.acme.notifications.ErrorCode;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequestParser;
@@ -128,7 +129,7 @@ public class NotificationSocket {
         for (String channel : requestedChannels(parameters)) {
             Refusal refusal = channelRules.check(channel, identity);
             if (refusal == null && channels.size() >= maxChannels && !channels.contains(channel)) {
-                refusal = new Refusal("too-many-channels", 429, "A socket reads at most " + maxChannels + " channels at once");
+                refusal = new Refusal(ErrorCode.TOO_MANY_CHANNELS, "A socket reads at most " + maxChannels + " channels at once");
             }
             if (refusal != null) {
                 answers.add(ControlFrame.refused(channel, refusal));
@@ -178,7 +179,7 @@ public class NotificationSocket {
     @NonBlocking
     void onMessage(String frame, WebSocketConnection connection) {
         if (!connection.userData().get(FRAME_RATE_LIMIT).tryTake()) {
-            reply(connection, ControlFrame.error("rate-limited", 429,
+            reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED,
                     "More than " + FRAME_RATE + " frames per second from this socket; this one was not read"));
             return;
         }
@@ -186,7 +187,7 @@ public class NotificationSocket {
         try {
             json = parser.readTree(frame.getBytes(StandardCharsets.UTF_8));
         } catch (InvalidNotificationException invalid) {
-            reply(connection, ControlFrame.error(invalid.code(), invalid.status(), invalid.getMessage()));
+            reply(connection, ControlFrame.error(invalid.code(), invalid.getMessage()));
             return;
         }
         if (json.isObject() && json.has("type")) {
@@ -202,15 +203,15 @@ public class NotificationSocket {
         String channel = frame.path("channel").isTextual() ? frame.path("channel").textValue() : null;
         SocketIdentity identity = SocketAccessCheck.identity(connection);
         if (!type.equals("subscribe") && !type.equals("unsubscribe")) {
-            reply(connection, ControlFrame.error("unknown-type", 400, "A frame with a 'type' is 'subscribe' or 'unsubscribe'"));
+            reply(connection, ControlFrame.error(ErrorCode.UNKNOWN_TYPE, "A frame with a 'type' is 'subscribe' or 'unsubscribe'"));
         } else if (frame.has("user")) {
             boolean own = frame.path("user").asText().equals(identity.user());
             reply(connection, own
-                    ? ControlFrame.error("invalid-subscription", 400, "A socket always receives its own user's notifications")
-                    : ControlFrame.error("forbidden-user", 403, "A socket receives its own user's notifications only"));
+                    ? ControlFrame.error(ErrorCode.INVALID_SUBSCRIPTION, "A socket always receives its own user's notifications")
+                    : ControlFrame.error(ErrorCode.FORBIDDEN_USER, "A socket receives its own user's notifications only"));
         } else if (type.equals("unsubscribe")) {
             if (channel == null || !Target.CHANNEL_NAME.matcher(channel).matches()) {
-                reply(connection, ControlFrame.error("invalid-channel", 400, "'channel' names the channel to leave"));
+                reply(connection, ControlFrame.error(ErrorCode.INVALID_CHANNEL, "'channel' names the channel to leave"));
             } else {
                 broadcaster.unsubscribe(connection, channel);
             }
@@ -227,17 +228,17 @@ public class NotificationSocket {
 
     private void publish(JsonNode frame, WebSocketConnection connection) {
         if (!SocketAccessCheck.mayPublish(connection)) {
-            reply(connection, ControlFrame.error("unauthorized", 401,
+            reply(connection, ControlFrame.error(ErrorCode.UNAUTHORIZED,
                     "This socket may not publish: connect with 'X-API-Key: <key>' or ?api-key=<key>"));
             return;
         }
         if (!connection.userData().get(PUBLISH_RATE).tryTake()) {
-            reply(connection, ControlFrame.error("rate-limited", 429,
+            reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED,
                     "More than " + limits.publishRate() + " notifications per second from this socket; this one was not published"));
             return;
         }
         if (!publishRates.tryTake(SocketAccessCheck.apiKeyIndex(connection))) {
-            reply(connection, ControlFrame.error("rate-limited", 429, PublishRates.DETAIL));
+            reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED, PublishRates.DETAIL));
             return;
         }
         Uni.createFrom().item(() -> parser.fromTree(frame))
@@ -245,10 +246,10 @@ public class NotificationSocket {
                 .subscribe().with(published -> {
                 }, failure -> {
                     if (failure instanceof InvalidNotificationException invalid) {
-                        reply(connection, ControlFrame.error(invalid.code(), invalid.status(), invalid.getMessage()));
+                        reply(connection, ControlFrame.error(invalid.code(), invalid.getMessage()));
                     } else if (failure instanceof PublishFailedException) {
                         LOG.warnf("Refused a notification from socket %s: %s", connection.id(), failure.getMessage());
-                        reply(connection, ControlFrame.error("kafka-unavailable", 503, PublishFailedException.DETAIL));
+                        reply(connection, ControlFrame.error(ErrorCode.KAFKA_UNAVAILABLE, PublishFailedException.DETAIL));
                     } else {
                         LOG.errorf(failure, "Socket %s failed", connection.id());
                         connection.close(new CloseReason(1011, "unexpected error")).subscribe().with(ignored -> {

@@ -1,7 +1,7 @@
 package org.acme.notifications.delivery;
 
 import io.netty.buffer.ByteBuf;
-import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.Target;
 
 import java.time.Duration;
@@ -122,13 +122,13 @@ class RecentNotifications {
                 && (passedNewestNamed || lastSeen.keySet().containsAll(next.keySet()));
         Entry first = replayed.peekFirst();
         return new Replay(replayed.stream().map(Entry::frame).toList(), complete,
-                first == null ? null : Notification.id(first.partition(), first.offset()));
+                first == null ? null : new NotificationId(first.partition(), first.offset()).toString());
     }
 
     /** The id of the newest notification received, or null. */
     String newestId() {
         Entry newest = entries.peekLast();
-        return newest == null ? null : Notification.id(newest.partition(), newest.offset());
+        return newest == null ? null : new NotificationId(newest.partition(), newest.offset()).toString();
     }
 
     private void dropOlderThan(Instant limit) {

@@ -1,9 +1,9 @@
 package org.acme.notifications.delivery;
 
+import org.acme.notifications.NotificationId;
+
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where a reconnecting client left off: {@code ?since=} with the last id it saw of each partition,
@@ -15,7 +15,6 @@ record ResumePosition(Map<Integer, Long> lastSeen) {
 
     /** More ids than any topic of this service has partitions is not a position. */
     private static final int MAX_IDS = 1024;
-    private static final Pattern ID = Pattern.compile("([0-9]{1,9})-([0-9]{1,18})");
 
     /** Null when malformed: an id that is not {@code <partition>-<offset>}, or one partition named twice. */
     static ResumePosition parse(String since) {
@@ -24,13 +23,9 @@ record ResumePosition(Map<Integer, Long> lastSeen) {
             return null;
         }
         Map<Integer, Long> lastSeen = new HashMap<>();
-        for (String id : ids) {
-            Matcher parts = ID.matcher(id);
-            try {
-                if (!parts.matches() || lastSeen.put(Integer.parseInt(parts.group(1)), Long.parseLong(parts.group(2))) != null) {
-                    return null;
-                }
-            } catch (NumberFormatException tooLarge) {
+        for (String text : ids) {
+            NotificationId id = NotificationId.parse(text);
+            if (id == null || lastSeen.put(id.partition(), id.offset()) != null) {
                 return null;
             }
         }

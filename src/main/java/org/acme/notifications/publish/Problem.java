@@ -2,6 +2,7 @@ package org.acme.notifications.publish;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.core.Response;
+import org.acme.notifications.ErrorCode;
 
 /**
  * An RFC 9457 problem body ({@code application/problem+json}).
@@ -19,7 +20,15 @@ public record Problem(String type, String title, int status, String detail) {
         return new Problem("urn:notifications:problem:" + code, title, status, detail);
     }
 
+    public static Problem of(ErrorCode code, String detail) {
+        return of(code.status(), code.code(), detail);
+    }
+
     public static Response response(int status, String code, String detail) {
         return Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail)).build();
+    }
+
+    public static Response response(ErrorCode code, String detail) {
+        return response(code.status(), code.code(), detail);
     }
 }

@@ -2,6 +2,7 @@ package org.acme.notifications.publish;
 
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import org.acme.notifications.ErrorCode;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.access.NotAllowedToPublishException;
 import org.acme.notifications.access.PublishRateExceededException;
@@ -15,19 +16,19 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalid(InvalidNotificationException e) {
-        return Problem.response(e.status(), e.code(), e.getMessage());
+        return Problem.response(e.code(), e.getMessage());
     }
 
     @ServerExceptionMapper
     public Response unauthorized(NotAllowedToPublishException e) {
-        return Response.fromResponse(Problem.response(401, "unauthorized", e.getMessage()))
+        return Response.fromResponse(Problem.response(ErrorCode.UNAUTHORIZED, e.getMessage()))
                 .header("WWW-Authenticate", "Bearer")
                 .build();
     }
 
     @ServerExceptionMapper
     public Response rateLimited(PublishRateExceededException e) {
-        return Response.fromResponse(Problem.response(429, "rate-limited", e.getMessage()))
+        return Response.fromResponse(Problem.response(ErrorCode.RATE_LIMITED, e.getMessage()))
                 .header("Retry-After", "1")
                 .build();
     }
@@ -35,7 +36,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response unavailable(PublishFailedException e) {
         LOG.warnf("Refused a notification with 503: %s", e.getMessage());
-        return Response.fromResponse(Problem.response(503, "kafka-unavailable", PublishFailedException.DETAIL))
+        return Response.fromResponse(Problem.response(ErrorCode.KAFKA_UNAVAILABLE, PublishFailedException.DETAIL))
                 .header("Retry-After", "5")
                 .build();
     }

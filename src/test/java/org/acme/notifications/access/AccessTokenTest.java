@@ -8,8 +8,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
 import org.acme.notifications.delivery.NotificationSocket;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
 import org.junit.jupiter.api.Test;
 

@@ -7,8 +7,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -2,7 +2,6 @@ package org.acme.notifications.delivery;
 
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequest;
-import org.acme.notifications.delivery.NotificationBroadcaster.Positioned;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -37,7 +36,7 @@ class HistoryReaderTest {
         HistoryReader.Read read = new HistoryReader(broker, broker.now().plusSeconds(15), broker.clock())
                 .read(TOPIC, 4, HistoryReaderTest::notification);
 
-        assertEquals(List.of(6L, 7L, 8L, 9L), read.notifications().stream().map(Positioned::offset).toList());
+        assertEquals(List.of(6L, 7L, 8L, 9L), read.notifications().stream().map(ReceivedNotification::offset).toList());
         assertEquals(Map.of(0, 6L), read.startsAt());
         assertEquals(Map.of(0, 10L), read.upTo());
     }
@@ -55,7 +54,7 @@ class HistoryReaderTest {
 
     @Test
     void partitionsAreInterleavedByTimestampEachInOffsetOrder() {
-        List<Positioned> polled = List.of(
+        List<ReceivedNotification> polled = List.of(
                 notification(0, 0, 100), notification(0, 1, 300), notification(0, 2, 250), // a producer's clock may step back
                 notification(1, 0, 200), notification(1, 1, 400));
 
@@ -64,12 +63,12 @@ class HistoryReaderTest {
         assertEquals(List.of("0-0", "1-0", "0-1", "0-2", "1-1"), order);
     }
 
-    private static Positioned notification(int partition, long offset, long timestamp) {
-        return new Positioned(Notification.of(new NotificationRequest("history " + offset, null, null, null, null), partition, offset,
+    private static ReceivedNotification notification(int partition, long offset, long timestamp) {
+        return new ReceivedNotification(Notification.of(new NotificationRequest("history " + offset, null, null, null, null), partition, offset,
                 Instant.ofEpochMilli(timestamp)), partition, offset);
     }
 
-    private static Positioned notification(ConsumerRecord<byte[], byte[]> record) {
+    private static ReceivedNotification notification(ConsumerRecord<byte[], byte[]> record) {
         return notification(record.partition(), record.offset(), record.timestamp());
     }
 

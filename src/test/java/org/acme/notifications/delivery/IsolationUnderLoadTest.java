@@ -9,6 +9,8 @@ import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
 import org.acme.notifications.testsupport.WholeMessages;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

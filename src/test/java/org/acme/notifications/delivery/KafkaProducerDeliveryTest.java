@@ -1,11 +1,13 @@
 package org.acme.notifications.delivery;
 
-import org.acme.notifications.kafka.KafkaClients;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

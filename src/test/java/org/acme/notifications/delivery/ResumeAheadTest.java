@@ -12,6 +12,8 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.inject.ConfigProperty;

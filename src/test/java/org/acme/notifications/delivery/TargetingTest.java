@@ -10,6 +10,8 @@ import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Metrics;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -4,6 +4,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SelfSignedTls;
+import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -12,7 +12,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Runs {@link KafkaBroker} as a separate JVM, so that its own dependencies stay apart from the
- * service under test and a test can stop and start it like a real broker.
+ * service under test and a test can stop and start it like a real broker. The one way the project starts its
+ * broker: the tests through {@link KafkaBrokerResource}, {@code ./dev.sh}, {@code .ci/run} and {@code bench.sh}
+ * through {@code src/test/scripts/start-kafka.sh}, which runs {@link #main}.
  */
 public final class KafkaBrokerProcess {
 
@@ -22,9 +24,24 @@ public final class KafkaBrokerProcess {
     private Process process;
 
     public KafkaBrokerProcess(Path dir) {
-        this.port = freePort();
+        this(freePort(), dir);
+    }
+
+    public KafkaBrokerProcess(int port, Path dir) {
+        this.port = port;
         this.controllerPort = freePort();
         this.dir = dir;
+    }
+
+    /**
+     * {@code PORT DATA_DIR}: starts a broker on 127.0.0.1:PORT, writes its pid to DATA_DIR/broker.pid and returns
+     * once it is ready; the broker runs on after this JVM exits.
+     */
+    public static void main(String[] args) throws IOException {
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(Integer.parseInt(args[0]), Path.of(args[1]));
+        broker.start();
+        Files.writeString(broker.dir.resolve("broker.pid"), String.valueOf(broker.process.pid()));
+        System.out.println("Kafka broker ready on " + broker.bootstrapServers() + " (log: " + broker.dir.resolve("broker.log") + ")");
     }
 
     public String bootstrapServers() {
@@ -39,7 +56,9 @@ public final class KafkaBrokerProcess {
                     + Files.readString(Path.of("target", "test-classpath.txt")).strip();
             process = new ProcessBuilder(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", classpath, KafkaBroker.class.getName(),
+                    // C1 only: this broker needs little peak speed, and C2 compiling for minutes would take CPU
+                    // from the service, the tests and the load tool on a small machine.
+                    "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, KafkaBroker.class.getName(),
                     String.valueOf(port), String.valueOf(controllerPort), dir.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())

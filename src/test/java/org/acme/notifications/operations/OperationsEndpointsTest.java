@@ -1,13 +1,13 @@
 package org.acme.notifications.operations;
 
-import org.acme.notifications.kafka.KafkaClients;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.acme.notifications.delivery.Pipeline;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Metrics;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package org.acme.notifications.packaged;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;

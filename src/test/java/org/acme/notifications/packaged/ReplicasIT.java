@@ -1,9 +1,9 @@
 package org.acme.notifications.packaged;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,8 @@
 package org.acme.notifications.packaged;
 
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.testsupport.Metrics;
+import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package org.acme.notifications.packaged;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.acme.notifications.delivery.Pipeline;
-import org.acme.notifications.delivery.SocketClient;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.testsupport.Pipeline;
+import org.acme.notifications.testsupport.SocketClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

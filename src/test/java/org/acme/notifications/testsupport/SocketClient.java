@@ -1,4 +1,4 @@
-package org.acme.notifications.delivery;
+package org.acme.notifications.testsupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.websockets.next.BasicWebSocketConnector;
 import io.quarkus.websockets.next.WebSocketClientConnection;
 
-import org.acme.notifications.testsupport.WholeMessages;
 
 import java.net.URI;
 import java.net.http.HttpClient;

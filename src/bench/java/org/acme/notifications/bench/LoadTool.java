@@ -113,7 +113,7 @@ public final class LoadTool {
         }
     }
 
-    /** Returns whether every accepted notification reached every socket once and in order. */
+    /** Returns whether every accepted notification reached every socket it was for, once and in order. */
     private boolean run(Vertx vertx) throws Exception {
         report.put("scenario", options.getOrDefault("scenario", "custom"));
         report.put("via", options.getOrDefault("via", "rest"));
@@ -124,87 +124,114 @@ public final class LoadTool {
         if (options.containsKey("started-at-ms")) {
             awaitReady(vertx, Long.parseLong(options.get("started-at-ms")));
         }
+        Sockets sockets = connect(vertx);
+        Publishing publishing = publish(vertx, sockets);
+        boolean allDelivered = collect(sockets, publishing);
+        reportServer(vertx, sockets);
+        print();
+        return allDelivered;
+    }
 
+    /** The measured sockets, the ones that never read (--stalled-clients), and the latencies the measured ones record. */
+    private record Sockets(List<BenchClient> measured, List<BenchClient> stalled, Latencies latencies) {
+    }
+
+    /** What the measured publishing did: accepted notifications, deliveries they should make, and when. */
+    private record Publishing(long accepted, long expected, long startNanos, long durationNanos) {
+    }
+
+    /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
+    private Sockets connect(Vertx vertx) throws Exception {
         Long rssBefore = serverRssKb();
         WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
         Latencies latencies = new Latencies();
         long connectStart = System.nanoTime();
-        List<BenchClient> benchClients = connect(socketClient, clients, () -> new BenchClient(runId, warmup, latencies), false);
-        if (perUser && benchClients.size() != clients) {
-            throw new IllegalStateException("Per-user delivery needs every socket: " + benchClients.size() + " of " + clients + " connected");
+        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies), false);
+        if (perUser && measured.size() != clients) {
+            throw new IllegalStateException("Per-user delivery needs every socket: " + measured.size() + " of " + clients + " connected");
         }
-        report.put("connected", benchClients.size());
+        report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
-        List<BenchClient> stalled = connect(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies()), true);
+        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies()), true);
         Long rssConnected = serverRssKb();
         if (rssBefore != null && rssConnected != null) {
             report.put("server_rss_before_kb", rssBefore);
             report.put("server_rss_connected_kb", rssConnected);
-            report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) Math.max(1, benchClients.size() + stalled.size())));
+            report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) Math.max(1, measured.size() + stalled.size())));
         }
+        return new Sockets(measured, stalled, latencies);
+    }
 
-        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate, not measured.
-        long warmedUp = publishAll(vertx, 0, warmup, rate);
+    /** Publish: a warm-up that is delivered but not measured, then the measured notifications, and the server's CPU for them. */
+    private Publishing publish(Vertx vertx, Sockets sockets) throws Exception {
         // Each notification goes to every socket, or (per user) to exactly one.
-        int recipients = perUser ? 1 : benchClients.size();
-        awaitDeliveries(benchClients, BenchClient::warmupReceived, warmedUp * recipients);
+        int recipients = perUser ? 1 : sockets.measured().size();
+        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate.
+        long warmedUp = publishAll(vertx, 0, warmup, rate);
+        awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
 
         Long cpuBefore = serverCpuMillis();
-        long publishStart = System.nanoTime();
+        long start = System.nanoTime();
         long accepted = publishAll(vertx, warmup, warmup + notifications, rate);
-        long publishedNanos = System.nanoTime() - publishStart;
+        long duration = System.nanoTime() - start;
         long expected = accepted * recipients;
-        awaitDeliveries(benchClients, BenchClient::received, expected);
-        if (options.containsKey("started-at-ms")) {
-            long startedAt = Long.parseLong(options.get("started-at-ms"));
-            benchClients.stream().mapToLong(BenchClient::firstDeliveryEpochMillis).filter(at -> at > 0).min()
-                    .ifPresent(first -> report.put("start_to_first_delivery_ms", first - startedAt));
-        }
-
+        awaitDeliveries(sockets.measured(), BenchClient::received, expected);
         Long cpuAfter = serverCpuMillis();
         if (cpuBefore != null && cpuAfter != null && accepted > 0) {
             report.put("server_cpu_ms", cpuAfter - cpuBefore);
             report.put("server_cpu_us_per_notification", round((cpuAfter - cpuBefore) * 1000.0 / accepted));
         }
+        report.put("accepted", accepted);
+        report.put("publish_per_s", round(accepted / (duration / 1e9)));
+        return new Publishing(accepted, expected, start, duration);
+    }
+
+    /** Collect: what the sockets received, lost, got twice or out of order, how fast, and the latencies. */
+    private boolean collect(Sockets sockets, Publishing publishing) {
         long received = 0;
         long duplicates = 0;
         long outOfOrder = 0;
-        long lastDelivery = publishStart;
-        for (BenchClient client : benchClients) {
+        long lastDelivery = publishing.startNanos();
+        for (BenchClient client : sockets.measured()) {
             received += client.received();
             duplicates += client.duplicates();
             outOfOrder += client.outOfOrder();
             lastDelivery = Math.max(lastDelivery, client.lastDeliveryNanos());
         }
-        report.put("accepted", accepted);
-        report.put("publish_per_s", round(accepted / (publishedNanos / 1e9)));
-        report.put("deliveries_expected", expected);
+        if (options.containsKey("started-at-ms")) {
+            long startedAt = Long.parseLong(options.get("started-at-ms"));
+            sockets.measured().stream().mapToLong(BenchClient::firstDeliveryEpochMillis).filter(at -> at > 0).min()
+                    .ifPresent(first -> report.put("start_to_first_delivery_ms", first - startedAt));
+        }
+        report.put("deliveries_expected", publishing.expected());
         report.put("deliveries_received", received);
-        report.put("lost", expected - received);
+        report.put("lost", publishing.expected() - received);
         report.put("duplicated", duplicates);
         report.put("out_of_order", outOfOrder);
-        report.put("deliveries_per_s", round(received / Math.max(1e-9, (lastDelivery - publishStart) / 1e9)));
-        Histogram histogram = latencies.merged();
+        report.put("deliveries_per_s", round(received / Math.max(1e-9, (lastDelivery - publishing.startNanos()) / 1e9)));
+        Histogram histogram = sockets.latencies().merged();
         for (double percentile : new double[] {50, 90, 99, 99.9}) {
             report.put("latency_p" + (percentile == 99.9 ? "999" : String.valueOf((int) percentile)) + "_ms",
                     round(histogram.getValueAtPercentile(percentile) / 1000.0));
         }
         report.put("latency_max_ms", round(histogram.getMaxValue() / 1000.0));
-        long closedByServer = benchClients.stream().filter(client -> client.closeCode() != -1).count();
-        report.put("clients_closed_by_server", closedByServer);
+        report.put("clients_closed_by_server", sockets.measured().stream().filter(client -> client.closeCode() != -1).count());
+        return publishing.accepted() > 0 && received == publishing.expected() && duplicates == 0 && outOfOrder == 0;
+    }
+
+    /** Report what the server says: slow disconnects of the stalled sockets, its memory at the end. */
+    private void reportServer(Vertx vertx, Sockets sockets) throws IOException {
         if (stalledClients > 0) {
             // A paused socket never reads the server's close frame, so ask the server instead.
-            report.put("stalled_clients", stalled.size());
+            report.put("stalled_clients", sockets.stalled().size());
             report.put("server_slow_disconnects", serverMetric(vertx, "notifications_slow_disconnects_total"));
         }
         Long rssEnd = serverRssKb();
         if (rssEnd != null) {
             report.put("server_rss_end_kb", rssEnd);
         }
-        print();
-        return accepted > 0 && received == expected && duplicates == 0 && outOfOrder == 0;
     }
 
     /** Start-up: from the process start (epoch ms, given by the script) to ready, and later to the first delivery. */
@@ -225,7 +252,7 @@ public final class LoadTool {
     }
 
     /** Opens sockets a few hundred handshakes at a time; stalled clients never read a byte. */
-    private List<BenchClient> connect(WebSocketClient socketClient, int count, Supplier<BenchClient> factory,
+    private List<BenchClient> openSockets(WebSocketClient socketClient, int count, Supplier<BenchClient> factory,
                                       boolean stall) throws Exception {
         List<BenchClient> connected = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<String> firstFailure = new AtomicReference<>();

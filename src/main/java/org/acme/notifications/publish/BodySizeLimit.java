@@ -6,6 +6,7 @@ import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.acme.notifications.ErrorCode;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -13,11 +14,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * HTTP layer would answer a bare 413, this answers it with a problem body like every other error.
  */
 @ApplicationScoped
-class BodyTooLarge {
+class BodySizeLimit {
 
     private final long maxBodyBytes;
 
-    BodyTooLarge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    BodySizeLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
         this.maxBodyBytes = maxBodySize.asLongValue();
     }
 
@@ -28,9 +29,9 @@ class BodyTooLarge {
                 context.next();
                 return;
             }
-            Problem problem = Problem.of(413, "body-too-large",
+            Problem problem = Problem.of(ErrorCode.BODY_TOO_LARGE,
                     "The body is " + length + " bytes; the limit is " + maxBodyBytes + " (a notification's message is at most a few KiB)");
-            context.response().setStatusCode(413)
+            context.response().setStatusCode(ErrorCode.BODY_TOO_LARGE.status())
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                     .putHeader(HttpHeaders.CONNECTION, "close") // the rest of the body is not read
                     .end(Json.encode(problem));

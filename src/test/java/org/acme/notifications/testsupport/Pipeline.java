@@ -1,4 +1,4 @@
-package org.acme.notifications.delivery;
+package org.acme.notifications.testsupport;
 
 import io.restassured.http.ContentType;
 

@@ -1,4 +1,4 @@
-package org.acme.notifications.delivery;
+package org.acme.notifications.testsupport;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -20,7 +20,7 @@ import java.util.UUID;
  */
 public class SelfSignedTls implements QuarkusTestResourceLifecycleManager {
 
-    static final Path KEYSTORE = Path.of("target", "tls-test", "server.p12").toAbsolutePath();
+    public static final Path KEYSTORE = Path.of("target", "tls-test", "server.p12").toAbsolutePath();
     private static final String PASSWORD = UUID.randomUUID().toString();
 
     @Override
@@ -55,7 +55,7 @@ public class SelfSignedTls implements QuarkusTestResourceLifecycleManager {
     }
 
     /** A client context that trusts exactly the test's certificate. */
-    static SSLContext clientContext() {
+    public static SSLContext clientContext() {
         try (InputStream in = Files.newInputStream(KEYSTORE)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, PASSWORD.toCharArray());

@@ -16,14 +16,14 @@ import java.util.List;
  * clients reconnect to another replica with {@code ?since=<last id>} and miss nothing.
  */
 @ApplicationScoped
-class GoingAway {
+class ShutdownSocketCloser {
 
-    private static final Logger LOG = Logger.getLogger(GoingAway.class);
+    private static final Logger LOG = Logger.getLogger(ShutdownSocketCloser.class);
     private static final CloseReason GOING_AWAY = new CloseReason(1001, "server shutting down: reconnect with ?since=<last id>");
 
     private final OpenConnections connections;
 
-    GoingAway(OpenConnections connections) {
+    ShutdownSocketCloser(OpenConnections connections) {
         this.connections = connections;
     }
 

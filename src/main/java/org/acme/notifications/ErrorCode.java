@@ -1,0 +1,45 @@
+package org.acme.notifications;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Every error a client can be told, with its status: the problem body's {@code urn:notifications:problem:<code>}
+ * and HTTP status over REST, and the {@code code} and {@code status} of an error frame on the socket (docs/protocol.md).
+ */
+@RegisterForReflection // serialized in error frames, natively too
+public enum ErrorCode {
+    INVALID_JSON("invalid-json", 400),
+    INVALID_MESSAGE("invalid-message", 400),
+    INVALID_TARGET("invalid-target", 400),
+    INVALID_RECORD("invalid-record", 400),
+    MESSAGE_TOO_LARGE("message-too-large", 413),
+    BODY_TOO_LARGE("body-too-large", 413),
+    UNAUTHORIZED("unauthorized", 401),
+    RATE_LIMITED("rate-limited", 429),
+    KAFKA_UNAVAILABLE("kafka-unavailable", 503),
+    INVALID_CHANNEL("invalid-channel", 400),
+    FORBIDDEN_CHANNEL("forbidden-channel", 403),
+    TOO_MANY_CHANNELS("too-many-channels", 429),
+    FORBIDDEN_USER("forbidden-user", 403),
+    INVALID_SUBSCRIPTION("invalid-subscription", 400),
+    UNKNOWN_TYPE("unknown-type", 400);
+
+    private final String code;
+    private final int status;
+
+    ErrorCode(String code, int status) {
+        this.code = code;
+        this.status = status;
+    }
+
+    /** The stable slug clients match on. */
+    @JsonValue
+    public String code() {
+        return code;
+    }
+
+    public int status() {
+        return status;
+    }
+}
