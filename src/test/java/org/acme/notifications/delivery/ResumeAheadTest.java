@@ -6,7 +6,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
@@ -26,7 +25,6 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 
 import static org.awaitility.Awaitility.await;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.empty;
@@ -94,8 +92,7 @@ class ResumeAheadTest {
                 resumed.send("{\"type\":\"subscribe\",\"channel\":\"lobby-" + run + "\"}");
                 Pipeline.publish("first " + run);
                 Pipeline.publish("second " + run);
-                given().contentType(ContentType.JSON).body("{\"message\":\"lobby " + run + "\",\"channel\":\"lobby-" + run + "\"}")
-                        .post("/api/notifications").then().statusCode(202);
+                Pipeline.publishJson("{\"message\":\"lobby " + run + "\",\"channel\":\"lobby-" + run + "\"}");
                 resumed.awaitNotification("lobby " + run);
 
                 JsonNode answer = resumed.frames().get(0);

@@ -61,7 +61,7 @@ class TargetingTest {
             double routedToUsers = Metrics.value(baseUri, "notifications_routed_total{target=\"user\"}");
             double handedToUsers = Metrics.value(baseUri, "notifications_recipients_total{target=\"user\"}");
 
-            publish("{\"message\":\"for alice\",\"user\":\"" + alice + "\"}");
+            Pipeline.publishJson("{\"message\":\"for alice\",\"user\":\"" + alice + "\"}");
             String marker = broadcastAndAwait(laptop, phone, bob, anonymous);
 
             assertThat(laptop.awaitNotification("for alice").path("user").asText(), equalTo(alice));
@@ -85,7 +85,7 @@ class TargetingTest {
             byFrame.send("{\"type\":\"subscribe\",\"channel\":\"news\"}");
             byFrame.awaitFrame("subscribed to news", f -> isAnswer(f, "subscribed", "news"));
 
-            publish("{\"message\":\"news 1\",\"channel\":\"news\"}");
+            Pipeline.publishJson("{\"message\":\"news 1\",\"channel\":\"news\"}");
             String marker = broadcastAndAwait(atConnect, byFrame, outside);
             atConnect.awaitNotification("news 1");
             assertThat(byFrame.awaitNotification("news 1").path("channel").asText(), equalTo("news"));
@@ -95,7 +95,7 @@ class TargetingTest {
             JsonNode left = byFrame.awaitFrame("unsubscribed from news", f -> isAnswer(f, "unsubscribed", "news"));
             // Nothing was published since the marker: the channel ends right after it.
             assertThat(left.path("after").asText(), equalTo(byFrame.notification(marker).orElseThrow().path("id").asText()));
-            publish("{\"message\":\"news 2\",\"channel\":\"news\"}");
+            Pipeline.publishJson("{\"message\":\"news 2\",\"channel\":\"news\"}");
             broadcastAndAwait(atConnect, byFrame);
             atConnect.awaitNotification("news 2");
             assertThat(byFrame.messages(), not(hasItem("news 2")));
@@ -110,7 +110,7 @@ class TargetingTest {
              SocketClient someoneElseInChannel = SocketClient.connectWithToken(baseUri, null, "?channels=lobby-2")) {
             Pipeline.awaitReady(someoneElseInChannel);
 
-            publish("{\"message\":\"carol in lobby\",\"user\":\"" + carol + "\",\"channel\":\"lobby-2\"}");
+            Pipeline.publishJson("{\"message\":\"carol in lobby\",\"user\":\"" + carol + "\",\"channel\":\"lobby-2\"}");
             broadcastAndAwait(inChannel, notInChannel, someoneElseInChannel);
 
             inChannel.awaitNotification("carol in lobby");
@@ -144,11 +144,11 @@ class TargetingTest {
             Pipeline.awaitReady(first);
             since = first.frames().stream().filter(f -> f.has("id")).reduce((a, b) -> b).orElseThrow().path("id").asText();
         }
-        publish("{\"message\":\"missed: for erin\",\"user\":\"" + erin + "\"}");
-        publish("{\"message\":\"missed: for someone else\",\"user\":\"frank\"}");
-        publish("{\"message\":\"missed: lobby-3\",\"channel\":\"lobby-3\"}");
-        publish("{\"message\":\"missed: lobby-4\",\"channel\":\"lobby-4\"}");
-        publish("{\"message\":\"missed: everyone\"}");
+        Pipeline.publishJson("{\"message\":\"missed: for erin\",\"user\":\"" + erin + "\"}");
+        Pipeline.publishJson("{\"message\":\"missed: for someone else\",\"user\":\"frank\"}");
+        Pipeline.publishJson("{\"message\":\"missed: lobby-3\",\"channel\":\"lobby-3\"}");
+        Pipeline.publishJson("{\"message\":\"missed: lobby-4\",\"channel\":\"lobby-4\"}");
+        Pipeline.publishJson("{\"message\":\"missed: everyone\"}");
 
         try (SocketClient again = SocketClient.connectWithToken(baseUri, TestTokens.token(erin), "?channels=lobby-3&since=" + since)) {
             again.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
@@ -222,14 +222,11 @@ class TargetingTest {
                 f -> f.path("type").asText().equals("error") && f.path("channel").asText().equals(channel)).path("code").asText();
     }
 
-    private static void publish(String body) {
-        given().contentType(ContentType.JSON).body(body).post("/api/notifications").then().statusCode(202);
-    }
 
     /** A broadcast published after what a test checks: once every client has it, anything earlier has arrived too. */
     private static String broadcastAndAwait(SocketClient... clients) {
         String marker = "marker " + UUID.randomUUID();
-        publish("{\"message\":\"" + marker + "\"}");
+        Pipeline.publishJson("{\"message\":\"" + marker + "\"}");
         for (SocketClient client : clients) {
             client.awaitNotification(marker);
         }

@@ -187,9 +187,9 @@ class NotificationPageTest {
             driver.switchTo().newWindow(WindowType.TAB);
             String bobTab = signIn(openLiveTab(), bob);
 
-            publish("{\"message\":\"for alice " + run + "\",\"user\":\"" + alice + "\"}");
-            publish("{\"message\":\"for bob " + run + "\",\"user\":\"" + bob + "\"}");
-            publish("{\"message\":\"for everyone " + run + "\"}");
+            Pipeline.publishJson("{\"message\":\"for alice " + run + "\",\"user\":\"" + alice + "\"}");
+            Pipeline.publishJson("{\"message\":\"for bob " + run + "\",\"user\":\"" + bob + "\"}");
+            Pipeline.publishJson("{\"message\":\"for everyone " + run + "\"}");
 
             driver.switchTo().window(aliceTab);
             awaitShown("for everyone " + run);
@@ -203,8 +203,8 @@ class NotificationPageTest {
             driver.findElement(By.id("channel")).sendKeys("lobby-" + run);
             driver.findElement(By.cssSelector("#join button[type=submit]")).click();
             wait(driver).until(d -> !d.findElements(By.cssSelector("#channels li[data-channel='lobby-" + run + "']")).isEmpty());
-            publish("{\"message\":\"lobby news " + run + "\",\"channel\":\"lobby-" + run + "\"}");
-            publish("{\"message\":\"after the news " + run + "\"}");
+            Pipeline.publishJson("{\"message\":\"lobby news " + run + "\",\"channel\":\"lobby-" + run + "\"}");
+            Pipeline.publishJson("{\"message\":\"after the news " + run + "\"}");
             awaitShown("lobby news " + run);
             driver.switchTo().window(aliceTab);
             awaitShown("after the news " + run);
@@ -229,9 +229,6 @@ class NotificationPageTest {
         return driver.findElements(By.cssSelector("#notifications .message")).stream().map(WebElement::getText).toList();
     }
 
-    private static void publish(String body) {
-        given().contentType(ContentType.JSON).body(body).post("/api/notifications").then().statusCode(202);
-    }
 
     private List<String> openTwoLiveTabs() {
         String first = openLiveTab();

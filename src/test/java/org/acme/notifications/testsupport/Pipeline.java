@@ -32,8 +32,12 @@ public final class Pipeline {
 
     /** Publishes over REST (no API key) and checks the 202. */
     public static void publish(String message) {
-        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
-                .post("/api/notifications").then().statusCode(202);
+        publishJson("{\"message\":\"" + message + "\"}");
+    }
+
+    /** Publishes a whole JSON body over REST (no API key), targets and all, and checks the 202. */
+    public static void publishJson(String body) {
+        given().contentType(ContentType.JSON).body(body).post("/api/notifications").then().statusCode(202);
     }
 
     /** As {@link #awaitReady(SocketClient)}, publishing each probe message with {@code publish}. */
