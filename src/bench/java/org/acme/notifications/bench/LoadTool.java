@@ -11,6 +11,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import org.HdrHistogram.Histogram;
+import org.acme.notifications.testsupport.Metrics;
 
 import java.io.IOException;
 import java.net.URI;
@@ -370,8 +371,7 @@ public final class LoadTool {
             String metrics = http.request(HttpMethod.GET, url.getPort(), url.getHost(), "/q/metrics")
                     .compose(request -> request.send().compose(response -> response.body()))
                     .toCompletionStage().toCompletableFuture().join().toString();
-            return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
-                    .map(line -> Double.parseDouble(line.substring(name.length() + 1))).orElse(null);
+            return Metrics.parse(metrics).get(name);
         } finally {
             http.close();
         }

@@ -9,6 +9,7 @@ import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
 import org.acme.notifications.delivery.NotificationSocket;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
 import org.junit.jupiter.api.Test;
@@ -95,10 +96,10 @@ class AccessTokenTest {
     @Test
     void anAccessTokenIsNotAnApiKey() {
         String token = TestTokens.token("ivan");
-        given().contentType(ContentType.JSON).header("Authorization", "Bearer " + token).body("{\"message\":\"x\"}")
+        given().contentType(ContentType.JSON).header("Authorization", "Bearer " + token).body(Json.object("message", "x"))
                 .post("/api/notifications").then().statusCode(401);
         try (SocketClient client = SocketClient.connectWithToken(baseUri, token, "?api-key=" + token)) {
-            client.send("{\"message\":\"published with a token as key\"}");
+            client.send(Json.object("message", "published with a token as key"));
             assertThat(client.awaitFrame("unauthorized", f -> f.path("type").asText().equals("error")).path("code").asText(),
                     equalTo("unauthorized"));
         }

@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class ApiKeyTest {
     void postWithoutAValidKeyIs401() {
         for (String authorization : new String[] {"", "Bearer", "Bearer wrong-key", "Basic c2Vjb25kLWtleQ==", "Bearer first-key-but-longer"}) {
             given().contentType(ContentType.JSON).header("Authorization", authorization)
-                    .body("{\"message\":\"not allowed\"}")
+                    .body(Json.object("message", "not allowed"))
                     .post("/api/notifications")
                     .then().statusCode(401)
                     .header("WWW-Authenticate", "Bearer")
@@ -59,7 +60,7 @@ class ApiKeyTest {
             String message = "with a key " + UUID.randomUUID();
 
             given().contentType(ContentType.JSON).header("Authorization", "Bearer second-key")
-                    .body("{\"message\":\"" + message + "\"}")
+                    .body(Json.object("message", message))
                     .post("/api/notifications")
                     .then().statusCode(202);
 
@@ -79,7 +80,7 @@ class ApiKeyTest {
             Pipeline.awaitReady(client, "first-key");
             String message = "socket with a key " + UUID.randomUUID();
 
-            client.send("{\"message\":\"" + message + "\"}");
+            client.send(Json.object("message", message));
 
             client.awaitNotification(message);
         }
@@ -88,7 +89,7 @@ class ApiKeyTest {
     @Test
     void keyInTheQueryWorksForBrowsers() {
         try (SocketClient client = SocketClient.connect(URI.create(baseUri + "?api-key=first-key"))) {
-            client.send("{\"message\":\"from a browser\"}");
+            client.send(Json.object("message", "from a browser"));
             JsonNode error = client.awaitFrame("no error frame, the notification instead",
                     f -> f.path("message").asText().equals("from a browser") || f.path("type").asText().equals("error"));
             assertThat(error.path("message").asText(), equalTo("from a browser"));

@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
 
@@ -37,12 +38,12 @@ class NoApiKeyConfiguredTest {
     @Test
     void publishingIsRefusedAndReadingIsOpen() {
         given().contentType(ContentType.JSON).header("Authorization", "Bearer anything")
-                .body("{\"message\":\"nobody may publish\"}")
+                .body(Json.object("message", "nobody may publish"))
                 .post("/api/notifications")
                 .then().statusCode(401);
 
         try (SocketClient client = SocketClient.connect(baseUri)) {
-            client.send("{\"message\":\"nobody may publish\"}");
+            client.send(Json.object("message", "nobody may publish"));
             JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
             assertThat(error.get("status").asInt(), equalTo(401));
             assertThat(error.get("code").asText(), equalTo("unauthorized"));

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
@@ -53,8 +54,8 @@ class PublishRatePerKeyTest {
         try (SocketClient first = SocketClient.connect(baseUri, "busy-key"); SocketClient second = SocketClient.connect(baseUri, "busy-key")) {
             Pipeline.awaitReady(first, "probe-key"); // a key of its own: probes spend no other key's budget
             for (int i = 0; i < 4; i++) {
-                first.send("{\"message\":\"first " + i + " " + run + "\"}");
-                second.send("{\"message\":\"second " + i + " " + run + "\"}");
+                first.send(Json.object("message", "first " + i + " " + run));
+                second.send(Json.object("message", "second " + i + " " + run));
             }
             // 6 published between both sockets, 2 refused: one budget.
             await("all 8 frames answered").atMost(SocketClient.DELIVERY_TIMEOUT)
@@ -65,7 +66,7 @@ class PublishRatePerKeyTest {
             List<Integer> statuses = IntStream.range(0, 3).mapToObj(i -> post("busy-key", "rest " + i + " " + run)).toList();
             assertThat(statuses, equalTo(List.of(429, 429, 429)));
             given().contentType(ContentType.JSON).header("Authorization", "Bearer busy-key")
-                    .body("{\"message\":\"over\"}").post("/api/notifications")
+                    .body(Json.object("message", "over")).post("/api/notifications")
                     .then().statusCode(429).header("Retry-After", "1")
                     .contentType("application/problem+json")
                     .body("type", equalTo("urn:notifications:problem:rate-limited"));
@@ -76,7 +77,7 @@ class PublishRatePerKeyTest {
 
     private static int post(String key, String message) {
         return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + key)
-                .body("{\"message\":\"" + message + "\"}").post("/api/notifications").statusCode();
+                .body(Json.object("message", message)).post("/api/notifications").statusCode();
     }
 
     private static int published(SocketClient client, String run) {

@@ -6,6 +6,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,7 +74,7 @@ class KafkaProducerDeliveryTest {
             Pipeline.awaitReady(client);
             String message = "Build broke " + UUID.randomUUID();
 
-            produce(null, ("{\"message\":\"" + message + "\",\"title\":\"CI\",\"level\":\"error\"}").getBytes(StandardCharsets.UTF_8));
+            produce(null, (Json.object("message", message, "title", "CI", "level", "error")).getBytes(StandardCharsets.UTF_8));
 
             JsonNode frame = client.awaitNotification(message);
             assertThat(frame.get("title").asText(), equalTo("CI"));

@@ -5,6 +5,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class NotificationSocketTest {
             Pipeline.awaitReady(other);
             String message = "from a socket " + UUID.randomUUID();
 
-            sender.send("{\"message\":\"" + message + "\",\"level\":\"warning\"}");
+            sender.send(Json.object("message", message, "level", "warning"));
 
             JsonNode received = other.awaitNotification(message);
             assertThat(received.get("id").asText(), matchesPattern("\\d+-\\d+"));
@@ -67,7 +68,7 @@ class NotificationSocketTest {
             assertThat(error.has("message"), is(false));
 
             String message = "after a bad frame " + UUID.randomUUID();
-            client.send("{\"message\":\"" + message + "\"}");
+            client.send(Json.object("message", message));
             client.awaitNotification(message);
             assertThat(client.isOpen(), is(true));
         }
@@ -76,7 +77,7 @@ class NotificationSocketTest {
     @Test
     void oversizedMessageGetsA413ErrorFrame() {
         try (SocketClient client = SocketClient.connect(baseUri)) {
-            client.send("{\"message\":\"" + "x".repeat(4097) + "\"}");
+            client.send(Json.object("message", "x".repeat(4097)));
 
             JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
             assertThat(error.get("code").asText(), equalTo("message-too-large"));
@@ -96,7 +97,7 @@ class NotificationSocketTest {
             await("the socket closed").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> client.closeCode().isPresent());
             assertThat(client.closeCode().orElseThrow(), equalTo(1003));
             String message = "after a binary frame " + UUID.randomUUID();
-            bystander.send("{\"message\":\"" + message + "\"}");
+            bystander.send(Json.object("message", message));
             bystander.awaitNotification(message);
         }
     }

@@ -3,6 +3,7 @@ package org.acme.notifications.delivery;
 import io.netty.buffer.ByteBuf;
 import org.acme.notifications.Target;
 import org.acme.notifications.access.SocketIdentity;
+import org.acme.notifications.testsupport.Json;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -133,7 +134,7 @@ class RecentNotificationsTest {
     }
 
     private static ByteBuf frame(String id) {
-        return TextFrames.encode("{\"id\":\"" + id + "\"}");
+        return TextFrames.encode(Json.object("id", id));
     }
 
     private static List<String> ids(RecentNotifications.Replay replay) {

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.StalledSocket;
@@ -72,7 +73,7 @@ class ReplayBoundsTest {
             }
             for (int i = 0; i < 20; i++) {
                 String probe = "probe " + i + " " + run;
-                given().contentType(ContentType.JSON).body("{\"message\":\"" + probe + "\"}")
+                given().contentType(ContentType.JSON).body(Json.object("message", probe))
                         .post("/api/notifications").then().statusCode(202);
                 await(probe + " at the healthy socket").atMost(Duration.ofSeconds(2))
                         .until(() -> healthy.notification(probe).isPresent());

@@ -11,6 +11,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -89,10 +90,10 @@ class ResumeAheadTest {
             String ahead = last[0] + "-" + (Long.parseLong(last[1]) + 2);
 
             try (SocketClient resumed = SocketClient.connectWithToken(baseUri, null, "?since=" + ahead)) {
-                resumed.send("{\"type\":\"subscribe\",\"channel\":\"lobby-" + run + "\"}");
+                resumed.send(Json.object("type", "subscribe", "channel", "lobby-" + run));
                 Pipeline.publish("first " + run);
                 Pipeline.publish("second " + run);
-                Pipeline.publishJson("{\"message\":\"lobby " + run + "\",\"channel\":\"lobby-" + run + "\"}");
+                Pipeline.publishJson(Json.object("message", "lobby " + run, "channel", "lobby-" + run));
                 resumed.awaitNotification("lobby " + run);
 
                 JsonNode answer = resumed.frames().get(0);

@@ -9,6 +9,7 @@ import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
@@ -61,7 +62,7 @@ class TargetingTest {
             double routedToUsers = Metrics.value(baseUri, "notifications_routed_total{target=\"user\"}");
             double handedToUsers = Metrics.value(baseUri, "notifications_recipients_total{target=\"user\"}");
 
-            Pipeline.publishJson("{\"message\":\"for alice\",\"user\":\"" + alice + "\"}");
+            Pipeline.publishJson(Json.object("message", "for alice", "user", alice));
             String marker = broadcastAndAwait(laptop, phone, bob, anonymous);
 
             assertThat(laptop.awaitNotification("for alice").path("user").asText(), equalTo(alice));
@@ -82,20 +83,20 @@ class TargetingTest {
              SocketClient outside = SocketClient.connect(baseUri)) {
             Pipeline.awaitReady(outside);
             assertThat(atConnect.awaitFrame("subscribed to news", f -> isAnswer(f, "subscribed", "news")).has("after"), equalTo(false));
-            byFrame.send("{\"type\":\"subscribe\",\"channel\":\"news\"}");
+            byFrame.send(Json.object("type", "subscribe", "channel", "news"));
             byFrame.awaitFrame("subscribed to news", f -> isAnswer(f, "subscribed", "news"));
 
-            Pipeline.publishJson("{\"message\":\"news 1\",\"channel\":\"news\"}");
+            Pipeline.publishJson(Json.object("message", "news 1", "channel", "news"));
             String marker = broadcastAndAwait(atConnect, byFrame, outside);
             atConnect.awaitNotification("news 1");
             assertThat(byFrame.awaitNotification("news 1").path("channel").asText(), equalTo("news"));
             assertThat(outside.messages(), not(hasItem("news 1")));
 
-            byFrame.send("{\"type\":\"unsubscribe\",\"channel\":\"news\"}");
+            byFrame.send(Json.object("type", "unsubscribe", "channel", "news"));
             JsonNode left = byFrame.awaitFrame("unsubscribed from news", f -> isAnswer(f, "unsubscribed", "news"));
             // Nothing was published since the marker: the channel ends right after it.
             assertThat(left.path("after").asText(), equalTo(byFrame.notification(marker).orElseThrow().path("id").asText()));
-            Pipeline.publishJson("{\"message\":\"news 2\",\"channel\":\"news\"}");
+            Pipeline.publishJson(Json.object("message", "news 2", "channel", "news"));
             broadcastAndAwait(atConnect, byFrame);
             atConnect.awaitNotification("news 2");
             assertThat(byFrame.messages(), not(hasItem("news 2")));
@@ -110,7 +111,7 @@ class TargetingTest {
              SocketClient someoneElseInChannel = SocketClient.connectWithToken(baseUri, null, "?channels=lobby-2")) {
             Pipeline.awaitReady(someoneElseInChannel);
 
-            Pipeline.publishJson("{\"message\":\"carol in lobby\",\"user\":\"" + carol + "\",\"channel\":\"lobby-2\"}");
+            Pipeline.publishJson(Json.object("message", "carol in lobby", "user", carol, "channel", "lobby-2"));
             broadcastAndAwait(inChannel, notInChannel, someoneElseInChannel);
 
             inChannel.awaitNotification("carol in lobby");
@@ -127,7 +128,7 @@ class TargetingTest {
              KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers())) {
             Pipeline.awaitReady(other);
 
-            String json = "{\"message\":\"from kafka for dave\",\"user\":\"" + dave + "\"}";
+            String json = Json.object("message", "from kafka for dave", "user", dave);
             producer.send(new ProducerRecord<>("notifications", "user:" + dave, json.getBytes(StandardCharsets.UTF_8))).get();
             broadcastAndAwait(daves, other);
 
@@ -144,11 +145,11 @@ class TargetingTest {
             Pipeline.awaitReady(first);
             since = first.frames().stream().filter(f -> f.has("id")).reduce((a, b) -> b).orElseThrow().path("id").asText();
         }
-        Pipeline.publishJson("{\"message\":\"missed: for erin\",\"user\":\"" + erin + "\"}");
-        Pipeline.publishJson("{\"message\":\"missed: for someone else\",\"user\":\"frank\"}");
-        Pipeline.publishJson("{\"message\":\"missed: lobby-3\",\"channel\":\"lobby-3\"}");
-        Pipeline.publishJson("{\"message\":\"missed: lobby-4\",\"channel\":\"lobby-4\"}");
-        Pipeline.publishJson("{\"message\":\"missed: everyone\"}");
+        Pipeline.publishJson(Json.object("message", "missed: for erin", "user", erin));
+        Pipeline.publishJson(Json.object("message", "missed: for someone else", "user", "frank"));
+        Pipeline.publishJson(Json.object("message", "missed: lobby-3", "channel", "lobby-3"));
+        Pipeline.publishJson(Json.object("message", "missed: lobby-4", "channel", "lobby-4"));
+        Pipeline.publishJson(Json.object("message", "missed: everyone"));
 
         try (SocketClient again = SocketClient.connectWithToken(baseUri, TestTokens.token(erin), "?channels=lobby-3&since=" + since)) {
             again.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
@@ -173,16 +174,16 @@ class TargetingTest {
             anonymous.awaitFrame("subscribed to news", f -> isAnswer(f, "subscribed", "news"));
             signedIn.awaitFrame("subscribed to team-a", f -> isAnswer(f, "subscribed", "team-a"));
 
-            signedIn.send("{\"type\":\"subscribe\",\"channel\":\"ops\"}");
+            signedIn.send(Json.object("type", "subscribe", "channel", "ops"));
             assertThat(refusal(signedIn, "ops"), equalTo("forbidden-channel"));
-            operator.send("{\"type\":\"subscribe\",\"channel\":\"incident-7\"}");
+            operator.send(Json.object("type", "subscribe", "channel", "incident-7"));
             operator.awaitFrame("subscribed to incident-7", f -> isAnswer(f, "subscribed", "incident-7"));
-            operator.send("{\"type\":\"subscribe\",\"channel\":\"unlisted\"}");
+            operator.send(Json.object("type", "subscribe", "channel", "unlisted"));
             assertThat(refusal(operator, "unlisted"), equalTo("forbidden-channel"));
 
-            signedIn.send("{\"type\":\"subscribe\",\"user\":\"someone-else\"}");
+            signedIn.send(Json.object("type", "subscribe", "user", "someone-else"));
             signedIn.awaitFrame("forbidden-user", f -> f.path("code").asText().equals("forbidden-user"));
-            signedIn.send("{\"type\":\"watch\",\"channel\":\"news\"}");
+            signedIn.send(Json.object("type", "watch", "channel", "news"));
             signedIn.awaitFrame("unknown-type", f -> f.path("code").asText().equals("unknown-type"));
             assertThat(signedIn.isOpen(), equalTo(true));
         }
@@ -193,21 +194,21 @@ class TargetingTest {
         String channels = String.join(",", IntStream.rangeClosed(0, 100).mapToObj(i -> "lobby-" + i).toList());
         try (SocketClient client = SocketClient.connectWithToken(baseUri, null, "?channels=" + channels)) {
             assertThat(refusal(client, "lobby-100"), equalTo("too-many-channels"));
-            client.send("{\"type\":\"unsubscribe\",\"channel\":\"lobby-0\"}");
+            client.send(Json.object("type", "unsubscribe", "channel", "lobby-0"));
             client.awaitFrame("unsubscribed from lobby-0", f -> isAnswer(f, "unsubscribed", "lobby-0"));
-            client.send("{\"type\":\"subscribe\",\"channel\":\"lobby-100\"}");
+            client.send(Json.object("type", "subscribe", "channel", "lobby-100"));
             client.awaitFrame("subscribed to lobby-100", f -> isAnswer(f, "subscribed", "lobby-100"));
         }
     }
 
     @Test
     void aBadTargetIsRefusedLikeOtherBadInput() {
-        given().contentType(ContentType.JSON).body("{\"message\":\"x\",\"channel\":\"no spaces\"}")
+        given().contentType(ContentType.JSON).body(Json.object("message", "x", "channel", "no spaces"))
                 .post("/api/notifications").then().statusCode(400).body("type", equalTo("urn:notifications:problem:invalid-target"));
         given().contentType(ContentType.JSON).body("{\"message\":\"x\",\"user\":42}")
                 .post("/api/notifications").then().statusCode(400).body("type", equalTo("urn:notifications:problem:invalid-target"));
         try (SocketClient client = SocketClient.connect(baseUri)) {
-            client.send("{\"message\":\"x\",\"channel\":\"\"}");
+            client.send(Json.object("message", "x", "channel", ""));
             client.awaitFrame("invalid-target", f -> f.path("code").asText().equals("invalid-target"));
             assertThat(client.messages(), empty());
         }
@@ -226,7 +227,7 @@ class TargetingTest {
     /** A broadcast published after what a test checks: once every client has it, anything earlier has arrived too. */
     private static String broadcastAndAwait(SocketClient... clients) {
         String marker = "marker " + UUID.randomUUID();
-        Pipeline.publishJson("{\"message\":\"" + marker + "\"}");
+        Pipeline.publishJson(Json.object("message", marker));
         for (SocketClient client : clients) {
             client.awaitNotification(marker);
         }

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
@@ -129,7 +130,7 @@ class SocketLimitsTest {
             Pipeline.awaitReady(client);
             String run = UUID.randomUUID().toString();
             for (int i = 0; i < 10; i++) {
-                client.send("{\"message\":\"burst " + i + " " + run + "\"}");
+                client.send(Json.object("message", "burst " + i + " " + run));
             }
             await("5 published and 5 refused").atMost(SocketClient.DELIVERY_TIMEOUT).until(() ->
                     client.frames().stream().filter(f -> f.path("code").asText().equals("rate-limited")).count() == 5
@@ -151,7 +152,7 @@ class SocketLimitsTest {
                                 return null;
                             }
                         }).join();
-        socket.sendText("{\"message\":\"" + "x".repeat(70_000) + "\"}", true);
+        socket.sendText(Json.object("message", "x".repeat(70_000)), true);
         await("a 1009 close").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> code.get() == 1009);
     }
 

@@ -5,6 +5,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
@@ -58,7 +59,7 @@ class OperationsEndpointsTest {
             Pipeline.publish("rest 1");
             Pipeline.publish("rest 2");
             Pipeline.publish("rest 3");
-            first.send("{\"message\":\"socket 1\"}");
+            first.send(Json.object("message", "socket 1"));
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
                 producer.send(KafkaClients.textRecord("{\"no\": \"message\"}")).get();
                 producer.send(KafkaClients.textRecord(last)).get();

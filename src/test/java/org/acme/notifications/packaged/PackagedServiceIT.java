@@ -10,6 +10,7 @@ import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
@@ -59,12 +60,12 @@ class PackagedServiceIT {
 
             String overRest = "over REST " + UUID.randomUUID();
             given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
-                    .body("{\"message\":\"" + overRest + "\"}")
+                    .body(Json.object("message", overRest))
                     .post("/api/notifications")
                     .then().statusCode(202).body("message", equalTo(overRest));
 
             String overSocket = "over the socket " + UUID.randomUUID();
-            publisher.send("{\"message\":\"" + overSocket + "\"}");
+            publisher.send(Json.object("message", overSocket));
 
             String overKafka = "over Kafka " + UUID.randomUUID();
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers())) {
@@ -95,7 +96,7 @@ class PackagedServiceIT {
 
     @Test
     void productionRulesHold() {
-        given().contentType(ContentType.JSON).body("{\"message\":\"no key\"}")
+        given().contentType(ContentType.JSON).body(Json.object("message", "no key"))
                 .post("/api/notifications")
                 .then().statusCode(401).contentType("application/problem+json");
         given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY).body("{\"message\": 42}")
@@ -113,11 +114,11 @@ class PackagedServiceIT {
              SocketClient other = SocketClient.connectWithJdkClient(baseUri, null)) {
             Pipeline.awaitReady(other, KEY);
             given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
-                    .body("{\"message\":\"only for " + user + "\",\"user\":\"" + user + "\"}")
+                    .body(Json.object("message", "only for " + user, "user", user))
                     .post("/api/notifications").then().statusCode(202);
             String after = "after " + UUID.randomUUID();
             given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY)
-                    .body("{\"message\":\"" + after + "\"}").post("/api/notifications").then().statusCode(202);
+                    .body(Json.object("message", after)).post("/api/notifications").then().statusCode(202);
 
             own.awaitNotification("only for " + user);
             other.awaitNotification(after);

@@ -3,6 +3,7 @@ package org.acme.notifications.packaged;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
@@ -55,7 +56,7 @@ class ReplicasIT {
             String viaKafka = "via a plain producer " + UUID.randomUUID();
             assertThat(first.publish(viaFirst).statusCode(), equalTo(202));
             assertThat(second.publish(viaSecond).statusCode(), equalTo(202));
-            onSecond.send("{\"message\":\"" + viaSocket + "\"}");
+            onSecond.send(Json.object("message", viaSocket));
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(BROKER.bootstrapServers())) {
                 producer.send(KafkaClients.textRecord(viaKafka)).get();
             }

@@ -3,6 +3,7 @@ package org.acme.notifications.packaged;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 
@@ -134,7 +135,7 @@ final class ServiceProcess implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + API_KEY)
                 .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + message + "\"}"))
+                .POST(HttpRequest.BodyPublishers.ofString(Json.object("message", message)))
                 .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -5,6 +5,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.AfterAll;
@@ -132,7 +133,7 @@ class NotificationPageTest {
 
             driver.get("about:blank");
             String missed = "missed while away " + UUID.randomUUID();
-            given().contentType(ContentType.JSON).body("{\"message\":\"" + missed + "\"}")
+            given().contentType(ContentType.JSON).body(Json.object("message", missed))
                     .post("/api/notifications").then().statusCode(202);
             observer.awaitNotification(missed);
             openLiveTab();
@@ -187,9 +188,9 @@ class NotificationPageTest {
             driver.switchTo().newWindow(WindowType.TAB);
             String bobTab = signIn(openLiveTab(), bob);
 
-            Pipeline.publishJson("{\"message\":\"for alice " + run + "\",\"user\":\"" + alice + "\"}");
-            Pipeline.publishJson("{\"message\":\"for bob " + run + "\",\"user\":\"" + bob + "\"}");
-            Pipeline.publishJson("{\"message\":\"for everyone " + run + "\"}");
+            Pipeline.publishJson(Json.object("message", "for alice " + run, "user", alice));
+            Pipeline.publishJson(Json.object("message", "for bob " + run, "user", bob));
+            Pipeline.publishJson(Json.object("message", "for everyone " + run));
 
             driver.switchTo().window(aliceTab);
             awaitShown("for everyone " + run);
@@ -203,8 +204,8 @@ class NotificationPageTest {
             driver.findElement(By.id("channel")).sendKeys("lobby-" + run);
             driver.findElement(By.cssSelector("#join button[type=submit]")).click();
             wait(driver).until(d -> !d.findElements(By.cssSelector("#channels li[data-channel='lobby-" + run + "']")).isEmpty());
-            Pipeline.publishJson("{\"message\":\"lobby news " + run + "\",\"channel\":\"lobby-" + run + "\"}");
-            Pipeline.publishJson("{\"message\":\"after the news " + run + "\"}");
+            Pipeline.publishJson(Json.object("message", "lobby news " + run, "channel", "lobby-" + run));
+            Pipeline.publishJson(Json.object("message", "after the news " + run));
             awaitShown("lobby news " + run);
             driver.switchTo().window(aliceTab);
             awaitShown("after the news " + run);

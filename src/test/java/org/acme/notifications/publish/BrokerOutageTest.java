@@ -10,6 +10,7 @@ import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class BrokerOutageTest {
             Thread publisher = new Thread(() -> {
                 for (int i = 0; publishing.get(); i++) {
                     String message = "across the outage " + run + " #" + i;
-                    int status = given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                    int status = given().contentType(ContentType.JSON).body(Json.object("message", message))
                             .post("/api/notifications").statusCode();
                     if (status == 202) {
                         acknowledged.add(message);
@@ -81,7 +82,7 @@ class BrokerOutageTest {
                     given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN")));
             given().get("/q/health/live").then().statusCode(200);
 
-            given().contentType(ContentType.JSON).body("{\"message\":\"while Kafka is down\"}")
+            given().contentType(ContentType.JSON).body(Json.object("message", "while Kafka is down"))
                     .post("/api/notifications")
                     .then().statusCode(503)
                     .contentType("application/problem+json")
@@ -89,7 +90,7 @@ class BrokerOutageTest {
                     // Bounded by the producer's max.block.ms / delivery timeout, never a hang.
                     .time(lessThan(Duration.ofSeconds(8).toMillis()));
 
-            client.send("{\"message\":\"socket while Kafka is down\"}");
+            client.send(Json.object("message", "socket while Kafka is down"));
             JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
             assertThat(error.get("status").asInt(), equalTo(503));
             assertThat(client.isOpen(), is(true));
@@ -100,7 +101,7 @@ class BrokerOutageTest {
 
             String message = "after the outage " + UUID.randomUUID();
             await("publishing to work again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+                    .until(() -> given().contentType(ContentType.JSON).body(Json.object("message", message))
                             .post("/api/notifications").statusCode() == 202);
             client.awaitNotification(message);
 

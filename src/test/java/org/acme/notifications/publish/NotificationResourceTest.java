@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class NotificationResourceTest {
             String message = "Deploy finished " + UUID.randomUUID();
 
             Response accepted = given().contentType(ContentType.JSON)
-                    .body("{\"message\":\"" + message + "\",\"title\":\"CI\",\"level\":\"success\"}")
+                    .body(Json.object("message", message, "title", "CI", "level", "success"))
                     .post("/api/notifications");
 
             accepted.then().statusCode(202).contentType(ContentType.JSON)
@@ -123,7 +124,7 @@ class NotificationResourceTest {
     @Test
     void messageOverTheLimitIs413() {
         String message = "é".repeat(2049); // 4098 bytes of UTF-8, over the 4096 limit
-        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+        given().contentType(ContentType.JSON).body(Json.object("message", message))
                 .post("/api/notifications")
                 .then().statusCode(413)
                 .contentType("application/problem+json")
@@ -133,7 +134,7 @@ class NotificationResourceTest {
 
     @Test
     void messageAtTheLimitIsAccepted() {
-        given().contentType(ContentType.JSON).body("{\"message\":\"" + "a".repeat(4096) + "\"}")
+        given().contentType(ContentType.JSON).body(Json.object("message", "a".repeat(4096)))
                 .post("/api/notifications")
                 .then().statusCode(202);
     }
@@ -229,7 +230,7 @@ class NotificationResourceTest {
     }
 
     private static void publish(String message) {
-        given().contentType(ContentType.JSON).body("{\"message\":\"" + message + "\"}")
+        given().contentType(ContentType.JSON).body(Json.object("message", message))
                 .post("/api/notifications")
                 .then().statusCode(202);
     }

@@ -27,12 +27,12 @@ public final class Pipeline {
     public static void awaitReady(SocketClient client, String apiKey) {
         awaitReadyPublishingWith(client, probe -> given().contentType(ContentType.JSON)
                 .header("Authorization", apiKey == null ? "" : "Bearer " + apiKey)
-                .body("{\"message\":\"" + probe + "\"}").post("/api/notifications"));
+                .body(Json.object("message", probe)).post("/api/notifications"));
     }
 
     /** Publishes over REST (no API key) and checks the 202. */
     public static void publish(String message) {
-        publishJson("{\"message\":\"" + message + "\"}");
+        publishJson(Json.object("message", message));
     }
 
     /** Publishes a whole JSON body over REST (no API key), targets and all, and checks the 202. */

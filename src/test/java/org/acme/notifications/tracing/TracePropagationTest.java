@@ -12,6 +12,7 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -67,7 +68,7 @@ class TracePropagationTest {
 
             given().contentType(ContentType.JSON)
                     .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
-                    .body("{\"message\":\"" + message + "\"}")
+                    .body(Json.object("message", message))
                     .post("/api/notifications")
                     .then().statusCode(202);
             client.awaitNotification(message);
