@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * Every error a client can be told, with its status: the problem body's {@code urn:notifications:problem:<code>}
- * and HTTP status over REST, and the {@code code} and {@code status} of an error frame on the socket (docs/protocol.md).
+ * The errors of this service's own rules, with their statuses: the problem body's
+ * {@code urn:notifications:problem:<code>} and HTTP status over REST, the {@code code} and {@code status} of an error
+ * frame on the socket, and the reason a record is dead-lettered (docs/protocol.md). Errors of the HTTP layer itself
+ * ({@code not-found}, {@code method-not-allowed}...) are named by {@code ProblemMappers} from their status.
  */
 @RegisterForReflection // serialized in error frames, natively too
 public enum ErrorCode {

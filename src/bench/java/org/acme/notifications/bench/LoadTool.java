@@ -137,8 +137,8 @@ public final class LoadTool {
     private record Sockets(List<BenchClient> measured, List<BenchClient> stalled, Latencies latencies) {
     }
 
-    /** What the measured publishing did: accepted notifications, deliveries they should make, and when. */
-    private record Publishing(long accepted, long expected, long startNanos, long durationNanos) {
+    /** What the measured publishing did: accepted notifications, deliveries they should make, and when it started. */
+    private record Publishing(long accepted, long expected, long startNanos) {
     }
 
     /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
@@ -186,7 +186,7 @@ public final class LoadTool {
         }
         report.put("accepted", accepted);
         report.put("publish_per_s", round(accepted / (duration / 1e9)));
-        return new Publishing(accepted, expected, start, duration);
+        return new Publishing(accepted, expected, start);
     }
 
     /** Collect: what the sockets received, lost, got twice or out of order, how fast, and the latencies. */

@@ -2,12 +2,14 @@ package org.acme.notifications.access;
 
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
+import io.smallrye.jwt.auth.principal.UnmatchedTokenKidException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jose4j.lang.UnresolvableKeyException;
 
 import java.time.Instant;
 import java.util.Set;
@@ -29,12 +31,14 @@ public class AccessTokens {
     }
 
     /**
-     * Who the {@code Authorization} header says the caller is: anonymous without one; fails with
-     * {@link TokenRefused} for a token that does not verify or names no subject. Verified on a worker thread (the first
+     * Who the {@code Authorization} header says the caller is: anonymous without a bearer token (no header, or
+     * another scheme meant for something else, such as a proxy's basic auth); fails with {@link TokenRefused} for a
+     * token that does not verify or names no subject, and with {@link KeysUnavailable} when the identity provider's
+     * keys cannot be had. Verified on a worker thread (the first
      * verification may fetch the identity provider's keys), answered on the caller's event loop.
      */
     public Uni<SocketIdentity> identify(String authorization) {
-        if (authorization == null) {
+        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Uni.createFrom().item(SocketIdentity.ANONYMOUS);
         }
         Context caller = Vertx.currentContext();
@@ -44,20 +48,45 @@ public class AccessTokens {
     }
 
     private SocketIdentity verify(String authorization) {
-        if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw new TokenRefused("not a bearer token");
-        }
         JsonWebToken token;
         try {
             token = parser.parse(authorization.substring(BEARER.length()).strip());
         } catch (ParseException e) {
-            throw new TokenRefused(e.getMessage());
+            throw keysUnavailable(e) ? new KeysUnavailable(e) : new TokenRefused(reason(e));
         }
         if (token.getSubject() == null) {
             throw new TokenRefused("the token names no subject");
         }
         Instant expiresAt = token.getExpirationTime() > 0 ? Instant.ofEpochSecond(token.getExpirationTime()) : null;
         return new SocketIdentity(token.getSubject(), Set.copyOf(token.getGroups()), expiresAt);
+    }
+
+    /** smallrye-jwt reports keys it could not fetch as a failed parse; a token whose key id is unknown is the token's fault. */
+    private static boolean keysUnavailable(Throwable failure) {
+        boolean unresolvable = false;
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof UnmatchedTokenKidException) {
+                return false;
+            }
+            unresolvable |= cause instanceof UnresolvableKeyException;
+        }
+        return unresolvable;
+    }
+
+    /** The innermost message: "Failed to verify a token" alone tells an operator nothing. */
+    private static String reason(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? failure.getMessage() : failure.getMessage() + ": " + root.getMessage();
+    }
+
+    /** The identity provider's keys could not be had: not the token's fault; the client is told 503. */
+    public static final class KeysUnavailable extends RuntimeException {
+        KeysUnavailable(Throwable cause) {
+            super(reason(cause), cause);
+        }
     }
 
     /** Why a token was refused; the client is told 401. */

@@ -80,7 +80,7 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
                 })
                 .onFailure().recoverWithItem(failure -> {
                     // Not the token's fault (the identity provider's keys could not be fetched, say): retry later.
-                    LOG.warnf("Could not check a socket's access token: %s", failure.toString());
+                    LOG.warnf("Could not check a socket's access token, answered 503: %s", failure.getMessage());
                     return CheckResult.rejectUpgradeSync(503);
                 });
     }

@@ -107,7 +107,9 @@ public class NotificationSocket {
     @NonBlocking
     void onOpen(WebSocketConnection connection) {
         connection.userData().put(PUBLISH_RATE, new TokenBucket(limits.publishRate(), limits.publishBurst()));
-        connection.userData().put(FRAME_RATE_LIMIT, new TokenBucket(FRAME_RATE, FRAME_BURST));
+        // Never tighter than the publishing rate: a socket may publish as fast as notifications.socket.publish-rate says.
+        connection.userData().put(FRAME_RATE_LIMIT, new TokenBucket(Math.max(FRAME_RATE, limits.publishRate()),
+                Math.max(FRAME_BURST, limits.publishBurst())));
         connection.userData().put(REPLIES, new Replies());
         String query = connection.handshakeRequest().query();
         Map<String, List<String>> parameters;
@@ -180,7 +182,7 @@ public class NotificationSocket {
     void onMessage(String frame, WebSocketConnection connection) {
         if (!connection.userData().get(FRAME_RATE_LIMIT).tryTake()) {
             reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED,
-                    "More than " + FRAME_RATE + " frames per second from this socket; this one was not read"));
+                    "Too many frames per second from this socket; this one was not read"));
             return;
         }
         JsonNode json;

@@ -74,7 +74,7 @@ class KafkaProducerDeliveryTest {
             Pipeline.awaitReady(client);
             String message = "Build broke " + UUID.randomUUID();
 
-            produce(null, (Json.object("message", message, "title", "CI", "level", "error")).getBytes(StandardCharsets.UTF_8));
+            produce(null, Json.object("message", message, "title", "CI", "level", "error").getBytes(StandardCharsets.UTF_8));
 
             JsonNode frame = client.awaitNotification(message);
             assertThat(frame.get("title").asText(), equalTo("CI"));

@@ -223,7 +223,6 @@ class TargetingTest {
                 f -> f.path("type").asText().equals("error") && f.path("channel").asText().equals(channel)).path("code").asText();
     }
 
-
     /** A broadcast published after what a test checks: once every client has it, anything earlier has arrived too. */
     private static String broadcastAndAwait(SocketClient... clients) {
         String marker = "marker " + UUID.randomUUID();

@@ -39,8 +39,16 @@ public final class KafkaBrokerProcess {
      */
     public static void main(String[] args) throws IOException {
         KafkaBrokerProcess broker = new KafkaBrokerProcess(Integer.parseInt(args[0]), Path.of(args[1]));
-        broker.start();
-        Files.writeString(broker.dir.resolve("broker.pid"), String.valueOf(broker.process.pid()));
+        Files.createDirectories(broker.dir);
+        Files.deleteIfExists(broker.dir.resolve("broker.pid")); // never a stale pid for the caller to kill
+        try {
+            broker.start();
+        } catch (RuntimeException notReady) {
+            if (broker.process != null) {
+                broker.process.destroyForcibly(); // a broker that is not ready is not left behind holding the port
+            }
+            throw notReady;
+        }
         System.out.println("Kafka broker ready on " + broker.bootstrapServers() + " (log: " + broker.dir.resolve("broker.log") + ")");
     }
 
@@ -63,6 +71,7 @@ public final class KafkaBrokerProcess {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
+            Files.writeString(dir.resolve("broker.pid"), String.valueOf(process.pid()));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the Kafka broker", e);
         }

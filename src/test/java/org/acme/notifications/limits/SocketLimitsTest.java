@@ -1,5 +1,6 @@
 package org.acme.notifications.limits;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -121,6 +122,20 @@ class SocketLimitsTest {
             await("the server to drop the connection").atMost(Duration.ofSeconds(60))
                     .until(sending::isDone);
             assertThat(Metrics.value(baseUri, "notifications_slow_disconnects_total"), greaterThan(slowBefore));
+        }
+    }
+
+    /** Frames of any kind are limited before they are read: a burst past it is answered, not parsed, and the socket stays. */
+    @Test
+    void aSocketSendingFramesTooFastIsToldSo() {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            for (int i = 0; i < 260; i++) {
+                client.send("{\"type\":\"subscribe\",\"channel\":\"news\"}");
+            }
+            JsonNode refused = client.awaitFrame("a frame refused unread",
+                    f -> f.path("code").asText().equals("rate-limited") && f.path("detail").asText().startsWith("Too many frames"));
+            assertThat(refused.get("status").asInt(), is(429));
+            assertThat(client.isOpen(), is(true));
         }
     }
 

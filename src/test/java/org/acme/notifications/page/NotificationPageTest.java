@@ -230,7 +230,6 @@ class NotificationPageTest {
         return driver.findElements(By.cssSelector("#notifications .message")).stream().map(WebElement::getText).toList();
     }
 
-
     private List<String> openTwoLiveTabs() {
         String first = openLiveTab();
         driver.switchTo().newWindow(WindowType.TAB);

@@ -20,7 +20,7 @@ import java.util.UUID;
  */
 public class SelfSignedTls implements QuarkusTestResourceLifecycleManager {
 
-    public static final Path KEYSTORE = Path.of("target", "tls-test", "server.p12").toAbsolutePath();
+    private static final Path KEYSTORE = Path.of("target", "tls-test", "server.p12").toAbsolutePath();
     private static final String PASSWORD = UUID.randomUUID().toString();
 
     @Override

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.websockets.next.BasicWebSocketConnector;
 import io.quarkus.websockets.next.WebSocketClientConnection;
 
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
