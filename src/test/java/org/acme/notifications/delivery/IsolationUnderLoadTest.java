@@ -54,7 +54,7 @@ import static org.hamcrest.Matchers.equalTo;
 /**
  * Isolation under load: 1,000 sockets as 200 users (5 sockets each) in 20 channels; 20,000 notifications, mixed
  * broadcast, channel, user and user-in-channel, published half over REST and half straight into Kafka, while
- * sockets subscribe, unsubscribe, leave and resume. Then the topic is read back and every socket's stream is
+ * sockets join, subscribe, unsubscribe, leave and resume. Then the topic is read back and every socket's stream is
  * compared with what it was entitled to, session by session: exactly those notifications, in order, once.
  *
  * <p>Entitlement follows the protocol: a session resumes after a known id with its {@code ?channels=}, and each
@@ -112,8 +112,14 @@ class IsolationUnderLoadTest {
         CompletableFuture.allOf(overRest, intoKafka).whenComplete((done, failure) -> publishing.set(false));
         publishers.shutdown();
         int changes = 0;
+        int joined = 0;
         while (publishing.get()) {
-            clients.get(random.nextInt(clients.size())).change(random);
+            if (random.nextInt(20) == 0) {
+                clients.add(join(clients));
+                joined++;
+            } else {
+                clients.get(random.nextInt(clients.size())).change(random);
+            }
             changes++;
         }
         overRest.join();
@@ -128,9 +134,23 @@ class IsolationUnderLoadTest {
             problems.addAll(client.check(topic, end));
         }
         clients.forEach(Client::close);
-        System.out.printf("Isolation under load: %d sockets, %d notifications, %d subscription changes and resumes, %d sessions%n",
-                clients.size(), topic.size(), changes, clients.stream().mapToInt(client -> client.sessions.size()).sum());
+        System.out.printf("Isolation under load: %d sockets (%d joined while publishing), %d notifications, %d joins, subscription "
+                + "changes and resumes, %d sessions%n", clients.size(), joined, topic.size(), changes,
+                clients.stream().mapToInt(client -> client.sessions.size()).sum());
         assertThat(problems.stream().limit(20).toList(), empty());
+    }
+
+    /**
+     * A new socket of one of the users joins while notifications flow, from the newest id another socket has: a tab
+     * opened now, which knows where the stream is (a fresh tab without one would have no exact starting point).
+     */
+    private Client join(List<Client> clients) {
+        long newest = clients.stream().mapToLong(client -> client.current().last()).max().orElseThrow();
+        int user = random.nextInt(USERS);
+        Client client = new Client("user-" + user, TestTokens.token("user-" + user));
+        client.resume(newest, Set.of(channel(random.nextInt(CHANNELS))));
+        client.awaitResumed();
+        return client;
     }
 
     private static String channel(int index) {
