@@ -2,17 +2,15 @@ package org.acme.notifications.bench;
 
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.util.KeyUtils;
+import org.acme.notifications.testsupport.TestTokens;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.Key;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.time.Instant;
-import java.util.Base64;
 
 /**
  * Access tokens for the load tool's subscribers. {@code main DIR} writes a new RSA key pair there (bench.sh
@@ -37,15 +35,9 @@ final class TokenSigner {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
-        Files.writeString(dir.resolve("public.pem"), pem("PUBLIC KEY", keys.getPublic()));
-        Files.writeString(dir.resolve("private.pem"), pem("PRIVATE KEY", keys.getPrivate()));
+        KeyPair keys = TestTokens.newKeyPair();
+        Files.writeString(dir.resolve("public.pem"), TestTokens.pem("PUBLIC KEY", keys.getPublic()));
+        Files.writeString(dir.resolve("private.pem"), TestTokens.pem("PRIVATE KEY", keys.getPrivate()));
     }
 
-    private static String pem(String type, Key key) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
-                + "\n-----END " + type + "-----\n";
-    }
 }

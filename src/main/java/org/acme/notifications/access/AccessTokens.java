@@ -22,8 +22,6 @@ import java.util.Set;
 @ApplicationScoped
 public class AccessTokens {
 
-    private static final String BEARER = "bearer ";
-
     private final JWTParser parser;
 
     public AccessTokens(JWTParser parser) {
@@ -38,19 +36,20 @@ public class AccessTokens {
      * verification may fetch the identity provider's keys), answered on the caller's event loop.
      */
     public Uni<SocketIdentity> identify(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        String token = ApiKeys.fromAuthorization(authorization);
+        if (token == null) {
             return Uni.createFrom().item(SocketIdentity.ANONYMOUS);
         }
         Context caller = Vertx.currentContext();
-        Uni<SocketIdentity> verified = Uni.createFrom().item(() -> verify(authorization))
+        Uni<SocketIdentity> verified = Uni.createFrom().item(() -> verify(token))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         return caller == null ? verified : verified.emitOn(task -> caller.runOnContext(ignored -> task.run()));
     }
 
-    private SocketIdentity verify(String authorization) {
+    private SocketIdentity verify(String bearer) {
         JsonWebToken token;
         try {
-            token = parser.parse(authorization.substring(BEARER.length()).strip());
+            token = parser.parse(bearer);
         } catch (ParseException e) {
             throw keysUnavailable(e) ? new KeysUnavailable(e) : new TokenRefused(reason(e));
         }

@@ -74,7 +74,10 @@ public class ApiKeys {
         return !subscribeRequiresKey || isValid(key);
     }
 
-    /** The key in an {@code Authorization: Bearer <key>} header, or null. */
+    /**
+     * The credentials in an {@code Authorization: Bearer <...>} header, or null: an API key on REST, an access token
+     * on the socket ({@link AccessTokens}).
+     */
     public static String fromAuthorization(String header) {
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return null;

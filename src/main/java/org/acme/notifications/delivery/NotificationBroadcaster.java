@@ -9,7 +9,6 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.acme.notifications.ErrorCode;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.Target;
@@ -204,8 +203,7 @@ public class NotificationBroadcaster {
             }
             if (!subscriber.channels.contains(channel)) {
                 if (subscriber.channels.size() >= maxChannels) {
-                    return new Refusal(ErrorCode.TOO_MANY_CHANNELS, "A socket reads at most " + maxChannels
-                            + " channels at once: unsubscribe from one first");
+                    return Refusal.tooManyChannels(maxChannels);
                 }
                 subscriber.channels.add(channel);
                 if (subscriber.live) {

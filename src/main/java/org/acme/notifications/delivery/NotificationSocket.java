@@ -131,7 +131,7 @@ public class NotificationSocket {
         for (String channel : requestedChannels(parameters)) {
             Refusal refusal = channelRules.check(channel, identity);
             if (refusal == null && channels.size() >= maxChannels && !channels.contains(channel)) {
-                refusal = new Refusal(ErrorCode.TOO_MANY_CHANNELS, "A socket reads at most " + maxChannels + " channels at once");
+                refusal = Refusal.tooManyChannels(maxChannels);
             }
             if (refusal != null) {
                 answers.add(ControlFrame.refused(channel, refusal));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.kafka.InjectKafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaBrokerResource;
@@ -248,7 +249,7 @@ class IsolationUnderLoadTest {
     }
 
     private static long offsetOf(String id) {
-        return Long.parseLong(id.substring(id.indexOf('-') + 1));
+        return NotificationId.parse(id).offset();
     }
 
     private record Record(long offset, String user, String channel) {

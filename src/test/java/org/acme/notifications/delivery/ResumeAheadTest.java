@@ -9,6 +9,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
@@ -62,10 +63,7 @@ class ResumeAheadTest {
         try (SocketClient watcher = SocketClient.connect(baseUri)) {
             Pipeline.awaitReady(watcher);
             String run = UUID.randomUUID().toString();
-            Pipeline.publish("before " + run);
-            String[] last = watcher.awaitNotification("before " + run).get("id").asText().split("-");
-            // Two records further on: ids that exist nowhere yet.
-            String ahead = last[0] + "-" + (Long.parseLong(last[1]) + 2);
+            String ahead = twoRecordsAhead(watcher, run);
 
             try (SocketClient resumed = SocketClient.connect(URI.create(baseUri + "?since=" + ahead))) {
                 List<String> sent = IntStream.range(1, 5).mapToObj(i -> "after " + i + " " + run).toList();
@@ -85,9 +83,7 @@ class ResumeAheadTest {
         try (SocketClient watcher = SocketClient.connect(baseUri)) {
             Pipeline.awaitReady(watcher);
             String run = UUID.randomUUID().toString();
-            Pipeline.publish("before " + run);
-            String[] last = watcher.awaitNotification("before " + run).get("id").asText().split("-");
-            String ahead = last[0] + "-" + (Long.parseLong(last[1]) + 2);
+            String ahead = twoRecordsAhead(watcher, run);
 
             try (SocketClient resumed = SocketClient.connectWithToken(baseUri, null, "?since=" + ahead)) {
                 resumed.send(Json.object("type", "subscribe", "channel", "lobby-" + run));
@@ -136,5 +132,12 @@ class ResumeAheadTest {
                 assertThat(client.controlTypes(), equalTo(List.of("unknown-id")));
             }
         }
+    }
+
+    /** Publishes a record and returns the id two records after it: an id that exists nowhere yet. */
+    private static String twoRecordsAhead(SocketClient watcher, String run) {
+        Pipeline.publish("before " + run);
+        NotificationId last = NotificationId.parse(watcher.awaitNotification("before " + run).get("id").asText());
+        return new NotificationId(last.partition(), last.offset() + 2).toString();
     }
 }

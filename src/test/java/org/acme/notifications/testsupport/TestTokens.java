@@ -79,7 +79,8 @@ public class TestTokens implements QuarkusTestResourceLifecycleManager {
         return claims.sign(newKeyPair().getPrivate());
     }
 
-    private static KeyPair newKeyPair() {
+    /** A new 2048-bit RSA key pair. */
+    public static KeyPair newKeyPair() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
@@ -89,7 +90,8 @@ public class TestTokens implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static String pem(String type, Key key) {
+    /** PEM text of a key: {@code type} is {@code PUBLIC KEY} or {@code PRIVATE KEY}. */
+    public static String pem(String type, Key key) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
                 + "\n-----END " + type + "-----\n";
     }
