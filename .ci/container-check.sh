@@ -1,47 +1,51 @@
 #!/usr/bin/env bash
-# Builds the JVM image from src/main/docker/Dockerfile.jvm with podman, runs it against a Kafka broker
-# on loopback and checks a notification round trip through the container.
-#   usage: .ci/container-check.sh KAFKA_PORT
-# No image can be pulled here, so the base image is made locally: Debian (debootstrap) plus a JRE.
+# Builds the JVM image (src/main/docker/Dockerfile.jvm) or the native one (Dockerfile.native, after
+# ./mvnw package -Dnative) with podman, runs it against a Kafka broker on loopback, checks a notification
+# round trip through the container, then 10,000 sockets in a 512 MiB container.
+#   usage: .ci/container-check.sh jvm|native KAFKA_PORT
+# No image can be pulled here, so the base images are made locally: Debian (debootstrap) plus a JRE for
+# the JVM image; plus, for the native one, the JDK libraries that an executable built with
+# ../shared/native-toolchain links dynamically (an executable built by GraalVM/Mandrel needs none).
 set -euo pipefail
-kafka_port="$1"
+kind="$1"
+kafka_port="$2"
 http_port=18082
 work=target/container-check
 mkdir -p "$work"
 
-# podman as root on these machines: runc (crun fails) and lower ulimits than the defaults.
-cat > "$work/containers.conf" <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=8192:8192"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-CONF
-export CONTAINERS_CONF="$PWD/$work/containers.conf"
+export CONTAINERS_CONF="$PWD/src/test/container/containers.conf"
+src/test/container/jre-base-image.sh
 
-if ! podman image exists localhost/debian-min:bookworm; then
-  rm -rf "$work/rootfs"
-  debootstrap --variant=minbase bookworm "$work/rootfs" > "$work/debootstrap.log" 2>&1
-  tar -C "$work/rootfs" -c . | podman import - localhost/debian-min:bookworm
-  rm -rf "$work/rootfs"
-fi
-if ! podman image exists localhost/notifications-jre:17; then
-  podman build --network=host -t localhost/notifications-jre:17 -f - "$work" <<'BASE'
+if [ "$kind" = jvm ]; then
+  base=localhost/notifications-jre:17
+  # The JVM sizes its heap from the container's memory limit (-XX:MaxRAMPercentage=50 in the image).
+  run_args=()
+else
+  # An executable built with the toolchain finds its JDK libraries through a RUNPATH into the build machine's
+  # toolchain: the base image gets a copy of them. One built by GraalVM/Mandrel has no RUNPATH and needs none.
+  runtime=$(readelf -d target/*-runner | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+  rm -rf "$work/native-runtime" && mkdir -p "$work/native-runtime"
+  [ -z "$runtime" ] || cp -r "$runtime"/. "$work/native-runtime"
+  podman build --network=host -t localhost/notifications-native-base:ci -f - "$work" <<'BASE'
 FROM localhost/debian-min:bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
-    && rm -rf /var/lib/apt/lists/*
+COPY native-runtime /opt/native-runtime
+ENV LD_LIBRARY_PATH=/opt/native-runtime
 BASE
+  base=localhost/notifications-native-base:ci
+  # The native executable does not see the container's limits: heap and processors are given, as in
+  # kubernetes/native (half the memory limit for the heap).
+  run_args=(-Xmx256m -XX:ActiveProcessorCount=2)
 fi
 
-podman build --network=host --build-arg BASE_IMAGE=localhost/notifications-jre:17 \
-  -f src/main/docker/Dockerfile.jvm -t localhost/notifications:ci .
+podman build --network=host --build-arg BASE_IMAGE="$base" \
+  -f "src/main/docker/Dockerfile.$kind" -t localhost/notifications:ci .
 
 api_key=$(cat /proc/sys/kernel/random/uuid)
 podman rm -f notifications-ci > /dev/null 2>&1 || true
 started=$(date +%s%N)
 podman run -d --name notifications-ci --network=host \
   -e KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" -e QUARKUS_HTTP_PORT="$http_port" -e NOTIFICATIONS_API_KEYS="$api_key" \
-  localhost/notifications:ci > /dev/null
+  localhost/notifications:ci "${run_args[@]}" > /dev/null
 trap 'podman logs notifications-ci > "$work/container.log" 2>&1 || true; podman rm -f notifications-ci > /dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 240); do
   curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready" && break
@@ -54,7 +58,7 @@ user=$(podman exec notifications-ci id -u)
 
 java .ci/KcatDeliveryCheck.java "http://127.0.0.1:$http_port" "127.0.0.1:$kafka_port" notifications "$api_key"
 size=$(podman image inspect localhost/notifications:ci --format '{{.Size}}')
-echo "container check passed: image $((size / 1000000)) MB, podman run to ready in ${ready_ms} ms, running as uid $user"
+echo "container check passed ($kind): image $((size / 1000000)) MB, podman run to ready in ${ready_ms} ms, running as uid $user"
 podman rm -f notifications-ci > /dev/null
 
 # The manifest gives each pod 1 GiB for 20,000 sockets, the heap half of it. A process here may not hold more
@@ -62,7 +66,7 @@ podman rm -f notifications-ci > /dev/null
 # 10,000 sockets, refuses the next with 503, delivers to all of them, and is not OOM-killed.
 podman run -d --name notifications-ci --network=host --memory=512m --memory-swap=512m \
   -e KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" -e QUARKUS_HTTP_PORT="$http_port" -e NOTIFICATIONS_API_KEYS="$api_key" \
-  -e NOTIFICATIONS_SOCKET_MAX_CONNECTIONS=10000 localhost/notifications:ci > /dev/null
+  -e NOTIFICATIONS_SOCKET_MAX_CONNECTIONS=10000 localhost/notifications:ci "${run_args[@]}" > /dev/null
 for _ in $(seq 1 240); do
   curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready" && break
   sleep 0.25
@@ -80,4 +84,4 @@ id=$(podman inspect --format '{{.Id}}' notifications-ci)
 peak=$( { cat /sys/fs/cgroup/memory/libpod_parent/libpod-"$id"/memory.max_usage_in_bytes \
   $(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$id*" 2> /dev/null | sed 's|$|/memory.peak|') 2> /dev/null || true; } | head -n 1)
 peak=${peak:-0}
-echo "memory check passed: 10,000 sockets in a 512 MiB container, peak $((peak / 1048576)) MiB (cgroup), the next one refused with 503"
+echo "memory check passed ($kind): 10,000 sockets in a 512 MiB container, peak $((peak / 1048576)) MiB (cgroup), the next one refused with 503"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs a load-tool scenario against the production jar (JVM mode) and a fresh Apache Kafka broker,
-# all on this machine, and prints the tool's table and JSON line for each run.
+# Runs a load-tool scenario against the packaged service (the jar; SERVICE=native: the native executable)
+# and a fresh Apache Kafka broker, all on this machine, and prints the tool's table and JSON line for each run.
 #   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|startup|smoke [LoadTool options...]
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
-#   BENCH_BUILD=0 skips ./mvnw package; SERVICE_JAVA_OPTS and TOOL_JAVA_OPTS go to the service's and the tool's JVM.
+#   BENCH_BUILD=0 skips ./mvnw package (-Dnative with SERVICE=native: ~6 min); SERVICE_OPTS go to the service
+#   (JVM options, or the native executable's runtime options such as -Xmx), TOOL_JAVA_OPTS to the tool's JVM.
 # Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -22,8 +23,13 @@ case "$scenario" in
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 
+case "${SERVICE:-jvm}" in
+  jvm)    service=(java ${SERVICE_OPTS:-} -jar target/quarkus-app/quarkus-run.jar); build=(-DskipTests) ;;
+  native) service=(target/notifications-1.0.0-SNAPSHOT-runner ${SERVICE_OPTS:-}); build=(-DskipTests -Dnative) ;;
+  *) echo "SERVICE is jvm or native" >&2; exit 2 ;;
+esac
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
-  ./mvnw -B -q -ntp package -DskipTests
+  ./mvnw -B -q -ntp package "${build[@]}"
 fi
 # 10,000 sockets need as many file descriptors on each side.
 ulimit -n "$(ulimit -Hn)"
@@ -48,7 +54,6 @@ for run in $(seq 1 "${RUNS:-1}"); do
   export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" QUARKUS_HTTP_PORT="$http_port" NOTIFICATIONS_API_KEYS="$api_key"
   # The tool's key is not rate-limited: the scenarios measure delivery, not the per-key limit.
   export NOTIFICATIONS_PUBLISH_RATE_PER_KEY=1000000 NOTIFICATIONS_PUBLISH_BURST_PER_KEY=1000000
-  service=(java ${SERVICE_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar)
   if [[ "$scenario" == startup ]]; then
     # The tool starts the service itself and times it from the moment it launches it.
     target=(--launch "${service[*]}" --launch-log "$out/service.log")

@@ -7,7 +7,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.acme.notifications.NotificationId;
 import org.acme.notifications.kafka.InjectKafkaBroker;
-import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Pipeline;
@@ -76,7 +76,7 @@ class IsolationUnderLoadTest {
     URI baseUri;
 
     @InjectKafkaBroker
-    KafkaBrokerProcess broker;
+    KafkaBroker broker;
 
     private final Random random = new Random(42);
     private final ExecutorService callbacks = Executors.newFixedThreadPool(4);

@@ -6,7 +6,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.InjectKafkaBroker;
-import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
@@ -47,7 +47,7 @@ class TargetingTest {
     URI baseUri;
 
     @InjectKafkaBroker
-    KafkaBrokerProcess broker;
+    KafkaBroker broker;
 
     @Test
     void aUsersNotificationReachesEverySocketOfThatUserAndNobodyElse() {

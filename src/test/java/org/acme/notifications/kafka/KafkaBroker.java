@@ -1,86 +1,38 @@
 package org.acme.notifications.kafka;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-
-import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 
 /**
- * A single-node Apache Kafka broker in KRaft mode (broker and controller in one process), listening
- * on loopback. For the dev run and the tests only: it lives in the test sources, so it never enters
- * the production artifact.
- *
- * <p>Run it as {@code java -cp <test classpath> org.acme.notifications.kafka.KafkaBroker PORT CONTROLLER_PORT DATA_DIR};
- * it prints {@link #READY} once clients can connect. Data survives restarts in the same folder.
+ * A real Apache Kafka broker for the tests. By default the project's own ({@link KafkaBrokerProcess}); with
+ * {@code -Dkafka.broker=container}, one that Testcontainers starts in a container engine
+ * ({@link KafkaBrokerContainer}). Both stop and start again on the same address, keeping their data.
  */
-public final class KafkaBroker {
+public interface KafkaBroker extends AutoCloseable {
 
-    public static final String READY = "Kafka broker ready on";
+    /** The system property that chooses the broker: {@code embedded} (the default) or {@code container}. */
+    String CHOICE = "kafka.broker";
 
-    private KafkaBroker() {
+    String bootstrapServers();
+
+    /** Starts it (again after {@link #stop()}, on the same address) and returns once clients can connect. */
+    void start();
+
+    /** Stops it as an operator would (controlled shutdown), keeping its data. */
+    void stop();
+
+    /** Stops it for good, at the end of a test run. */
+    @Override
+    default void close() {
+        stop();
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: KafkaBroker PORT CONTROLLER_PORT DATA_DIR");
-            System.exit(2);
-        }
-        int port = Integer.parseInt(args[0]);
-        int controllerPort = Integer.parseInt(args[1]);
-        Path dir = Path.of(args[2]).toAbsolutePath();
-
-        Properties config = config(port, controllerPort, dir.resolve("data"));
-        Path configFile = dir.resolve("server.properties");
-        Files.createDirectories(dir);
-        try (Writer writer = Files.newBufferedWriter(configFile)) {
-            config.store(writer, "Embedded single-node KRaft broker");
-        }
-        if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-            int status = StorageTool.execute(
-                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()}, System.out);
-            if (status != 0) {
-                throw new IllegalStateException("Formatting " + dir + " failed with status " + status);
-            }
-        }
-
-        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config), Time.SYSTEM);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.shutdown();
-            server.awaitShutdown();
-        }, "kafka-broker-shutdown"));
-        server.startup();
-        System.out.println(READY + " 127.0.0.1:" + port);
-        server.awaitShutdown();
-    }
-
-    private static Properties config(int port, int controllerPort, Path logDir) {
-        Properties p = new Properties();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-        p.put("log.dirs", logDir.toString());
-        // One node: every internal topic has a single replica.
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("num.partitions", "1");
-        p.put("auto.create.topics.enable", "true");
-        return p;
+    /** The broker chosen by {@link #CHOICE}; an embedded one keeps its data in {@code dir}. */
+    static KafkaBroker forTests(Path dir) {
+        String choice = System.getProperty(CHOICE, "embedded");
+        return switch (choice) {
+            case "embedded" -> new KafkaBrokerProcess(dir);
+            case "container" -> new KafkaBrokerContainer();
+            default -> throw new IllegalArgumentException("-D" + CHOICE + " is embedded or container, not " + choice);
+        };
     }
 }

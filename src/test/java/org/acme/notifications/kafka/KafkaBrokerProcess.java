@@ -11,12 +11,13 @@ import java.util.List;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Runs {@link KafkaBroker} as a separate JVM, so that its own dependencies stay apart from the
+ * Runs {@link SingleNodeKafka} as a separate JVM, so that its own dependencies stay apart from the
  * service under test and a test can stop and start it like a real broker. The one way the project starts its
- * broker: the tests through {@link KafkaBrokerResource}, {@code ./dev.sh}, {@code .ci/run} and {@code bench.sh}
- * through {@code src/test/scripts/start-kafka.sh}, which runs {@link #main}.
+ * own broker: the tests through {@link KafkaBrokerResource} (unless {@code -Dkafka.broker=container}) and the
+ * {@code *IT}s directly, {@code ./dev.sh}, {@code .ci/run} and {@code bench.sh} through
+ * {@code src/test/scripts/start-kafka.sh}, which runs {@link #main}.
  */
-public final class KafkaBrokerProcess {
+public final class KafkaBrokerProcess implements KafkaBroker {
 
     private final int port;
     private final int controllerPort;
@@ -66,7 +67,7 @@ public final class KafkaBrokerProcess {
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     // C1 only: this broker needs little peak speed, and C2 compiling for minutes would take CPU
                     // from the service, the tests and the load tool on a small machine.
-                    "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, KafkaBroker.class.getName(),
+                    "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, SingleNodeKafka.class.getName(),
                     String.valueOf(port), String.valueOf(controllerPort), dir.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
@@ -79,7 +80,7 @@ public final class KafkaBrokerProcess {
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .failFast("Kafka broker exited; see " + log, () -> !process.isAlive())
-                .until(() -> Files.readString(log).contains(KafkaBroker.READY));
+                .until(() -> Files.readString(log).contains(SingleNodeKafka.READY));
     }
 
     /** Stops the broker as an operator would (SIGTERM: controlled shutdown), keeping its data. */

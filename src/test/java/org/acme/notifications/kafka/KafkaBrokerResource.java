@@ -14,8 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Gives the service under test a real Apache Kafka broker of its own and points
- * {@code kafka.bootstrap.servers} at it. Tests reach the broker handle through a field annotated
+ * Gives the service under test a real Apache Kafka broker of its own ({@link KafkaBroker#forTests}) and
+ * points {@code kafka.bootstrap.servers} at it. Tests reach the broker handle through a field annotated
  * {@link InjectKafkaBroker}.
  */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
@@ -25,7 +25,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     /** Init arg: the notifications topic is created with this many partitions (else the broker makes it with one). */
     public static final String PARTITIONS = "partitions";
 
-    private KafkaBrokerProcess broker;
+    private KafkaBroker broker;
     private int preload;
     private int partitions;
 
@@ -37,7 +37,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public Map<String, String> start() {
-        broker = new KafkaBrokerProcess(Path.of("target", "kafka-test", UUID.randomUUID().toString()).toAbsolutePath());
+        broker = KafkaBroker.forTests(Path.of("target", "kafka-test", UUID.randomUUID().toString()).toAbsolutePath());
         broker.start();
         if (partitions > 0) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
@@ -58,13 +58,13 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void inject(TestInjector injector) {
-        injector.injectIntoFields(broker, new TestInjector.AnnotatedAndMatchesType(InjectKafkaBroker.class, KafkaBrokerProcess.class));
+        injector.injectIntoFields(broker, new TestInjector.AnnotatedAndMatchesType(InjectKafkaBroker.class, KafkaBroker.class));
     }
 
     @Override
     public void stop() {
         if (broker != null) {
-            broker.stop();
+            broker.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package org.acme.notifications.packaged;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -11,11 +12,13 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -31,7 +34,7 @@ class KubernetesManifestIT {
 
     @Test
     void generatedDeploymentScalesOutWithAConsumerGroupPerPod() throws IOException {
-        List<HasMetadata> resources = read(Files.newInputStream(Path.of("kubernetes", "generated", "kubernetes.yml")));
+        List<HasMetadata> resources = read(Files.newInputStream(Path.of("kubernetes", "base", "generated", "kubernetes.yml")));
         Deployment deployment = only(resources, Deployment.class);
         Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
 
@@ -54,22 +57,43 @@ class KubernetesManifestIT {
 
     @Test
     void kustomizationAddsKafkaTopicsAndADisruptionBudget() throws Exception {
-        Process kustomize;
-        try {
-            kustomize = new ProcessBuilder("kubectl", "kustomize", "kubernetes").redirectErrorStream(true).start();
-        } catch (IOException noKubectl) {
-            if (System.getenv("CI") != null) {
-                fail("kubectl is needed to render kubernetes/");
-            }
-            abort("kubectl is not installed");
-            return;
-        }
-        byte[] rendered = kustomize.getInputStream().readAllBytes();
-        assertThat(new String(rendered), kustomize.waitFor(), equalTo(0));
-        List<String> kinds = read(new ByteArrayInputStream(rendered)).stream().map(HasMetadata::getKind).toList();
+        String rendered = kustomize("kubernetes");
+        List<String> kinds = read(rendered).stream().map(HasMetadata::getKind).toList();
         assertThat(kinds, hasItems("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Kafka", "KafkaNodePool", "KafkaTopic"));
         assertThat(kinds.stream().filter("KafkaTopic"::equals).count(), equalTo(2L));
-        assertTrue(new String(rendered).contains("topologySpreadConstraints"));
+        assertTrue(rendered.contains("topologySpreadConstraints"));
+    }
+
+    @Test
+    void nativePodsGetHeapAndProcessorsMatchingTheirLimits() throws Exception {
+        Container container = only(read(kustomize("kubernetes/native")), Deployment.class)
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getImage(), endsWith("-native"));
+        // The executable sees neither limit, so both are given to it: heap at half the memory limit.
+        long memoryLimit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
+        assertThat(container.getArgs(), hasItems("-Xmx" + memoryLimit / 2 / 1024 / 1024 + "m",
+                "-XX:ActiveProcessorCount=" + container.getResources().getLimits().get("cpu").getAmount()));
+    }
+
+    /** {@code kubectl kustomize DIR}: what {@code kubectl apply -k DIR} would send. */
+    private static String kustomize(String dir) throws IOException, InterruptedException {
+        Process kustomize;
+        try {
+            kustomize = new ProcessBuilder("kubectl", "kustomize", dir).redirectErrorStream(true).start();
+        } catch (IOException noKubectl) {
+            if (System.getenv("CI") != null) {
+                fail("kubectl is needed to render " + dir);
+            }
+            abort("kubectl is not installed");
+            return null;
+        }
+        String rendered = new String(kustomize.getInputStream().readAllBytes());
+        assertThat(rendered, kustomize.waitFor(), equalTo(0));
+        return rendered;
+    }
+
+    private static List<HasMetadata> read(String yaml) {
+        return read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static List<HasMetadata> read(InputStream yaml) {

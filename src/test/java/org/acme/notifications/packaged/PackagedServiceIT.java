@@ -7,7 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.InjectKafkaBroker;
-import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
@@ -50,7 +50,7 @@ class PackagedServiceIT {
     URI baseUri;
 
     @InjectKafkaBroker
-    KafkaBrokerProcess broker;
+    KafkaBroker broker;
 
     @Test
     void notificationsFromEveryWayInReachTheSockets() throws Exception {

@@ -8,22 +8,27 @@ import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
 /**
- * The production jar run as its own process, the way an operator runs it: so that a test can run
- * two replicas side by side, send SIGTERM, or kill it with SIGKILL and start it again on the same port.
+ * The packaged service (the jar, or the native executable after {@code -Dnative}) run as its own process,
+ * the way an operator runs it: so that a test can run two replicas side by side, send SIGTERM, or kill it
+ * with SIGKILL and start it again on the same port.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -42,7 +47,7 @@ final class ServiceProcess implements AutoCloseable {
         this(bootstrapServers, instanceId, Map.of());
     }
 
-    /** With extra configuration properties, given to the JVM as system properties. */
+    /** With extra configuration properties, given to the process as system properties. */
     ServiceProcess(String bootstrapServers, String instanceId, Map<String, String> settings) {
         this.bootstrapServers = bootstrapServers;
         this.instanceId = instanceId;
@@ -54,7 +59,7 @@ final class ServiceProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + "/");
     }
 
-    /** Starts the jar and waits until it reports ready (HTTP up, Kafka reachable, history loaded). */
+    /** Starts the service and waits until it reports ready (HTTP up, Kafka reachable, history loaded). */
     ServiceProcess start() {
         launch();
         await("service " + instanceId + " ready (log: " + log + ")")
@@ -65,12 +70,9 @@ final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the jar and waits for its HTTP server only: it may not be ready. */
+    /** Starts the service and waits for its HTTP server only: it may not be ready. */
     ServiceProcess launch() {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        settings.forEach((name, value) -> command.add("-D" + name + "=" + value));
-        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString()));
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
@@ -88,6 +90,33 @@ final class ServiceProcess implements AutoCloseable {
                 .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
                 .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/live")).build()) == 200);
         return this;
+    }
+
+    /** Whether the build packaged a native executable last (else the jar). */
+    static boolean isNative() {
+        return "native".equals(packaged().getProperty("type"));
+    }
+
+    /** What the build packaged last, as Quarkus records it: {@code java -jar} the jar, or the native executable. */
+    private List<String> command() {
+        String path = Path.of("target").resolve(packaged().getProperty("path")).toAbsolutePath().toString();
+        List<String> command = new ArrayList<>();
+        command.add(isNative() ? path : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        settings.forEach((name, value) -> command.add("-D" + name + "=" + value));
+        if (!isNative()) {
+            command.addAll(List.of("-jar", path));
+        }
+        return command;
+    }
+
+    private static Properties packaged() {
+        Properties artifact = new Properties();
+        try (Reader reader = Files.newBufferedReader(Path.of("target", "quarkus-artifact.properties"))) {
+            artifact.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("No packaged service: run the build's package phase first", e);
+        }
+        return artifact;
     }
 
     /** The status (UP or DOWN) of one readiness check in /q/health/ready. */
@@ -148,8 +177,17 @@ final class ServiceProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        // SIGTERM first: a service left running stops as in production and removes its temporary files.
         if (process != null && process.isAlive()) {
-            kill();
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
+            }
         }
     }
 

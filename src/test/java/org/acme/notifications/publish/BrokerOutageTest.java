@@ -8,7 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.InjectKafkaBroker;
-import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
@@ -48,7 +48,7 @@ class BrokerOutageTest {
     }
 
     @InjectKafkaBroker
-    KafkaBrokerProcess broker;
+    KafkaBroker broker;
 
     @TestHTTPResource("/")
     URI baseUri;
