@@ -5,6 +5,8 @@
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
+#   PEER=nchan runs each run of the scenario against nginx + nchan too (src/bench/resources/nchan/nginx.conf, Debian's
+#   nginx-light and libnginx-mod-nchan), right after the service's, and prints one table with the medians and ratios.
 #   BENCH_BUILD=0 skips ./mvnw package (-Dnative with SERVICE=native: ~6 min); SERVICE_OPTS go to the service
 #   (JVM options, or the native executable's runtime options such as -Xmx), TOOL_JAVA_OPTS to the tool's JVM.
 # Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
@@ -28,6 +30,11 @@ case "${SERVICE:-jvm}" in
   native) service=(target/notifications-1.0.0-SNAPSHOT-runner ${SERVICE_OPTS:-}); build=(-DskipTests -Dnative) ;;
   *) echo "SERVICE is jvm or native" >&2; exit 2 ;;
 esac
+case "${PEER:-}" in
+  "") ;;
+  nchan) [[ "$scenario" != startup && "$scenario" != targeted ]] || { echo "nchan has no $scenario scenario" >&2; exit 2; } ;;
+  *) echo "PEER is nchan" >&2; exit 2 ;;
+esac
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
   ./mvnw -B -q -ntp package "${build[@]}"
 fi
@@ -37,7 +44,9 @@ ulimit -n "$(ulimit -Hn)"
 out=target/bench
 mkdir -p "$out"
 results="$out/$scenario.jsonl"
+peer_results="$out/$scenario-${PEER:-peer}.jsonl"
 : > "$results"
+: > "$peer_results"
 kafka_port=29092
 http_port=28080
 api_key=$(cat /proc/sys/kernel/random/uuid)
@@ -45,7 +54,7 @@ classpath="target/test-classes:$(cat target/test-classpath.txt)"
 # Subscribers' tokens: a key pair made for this run; the service verifies with its public half.
 java -cp "$classpath" org.acme.notifications.bench.TokenSigner "$out/keys"
 export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$PWD/$out/keys/public.pem" MP_JWT_VERIFY_ISSUER=bench-tokens
-cleanup() { kill "${service_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" 2> /dev/null || true; }
+cleanup() { kill "${service_pid:-}" "${peer_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" 2> /dev/null || true; }
 trap cleanup EXIT
 
 for run in $(seq 1 "${RUNS:-1}"); do
@@ -75,9 +84,31 @@ for run in $(seq 1 "${RUNS:-1}"); do
   broker_pid=$(cat "$out/kafka/broker.pid")
   kill "$broker_pid"
   while kill -0 "$broker_pid" 2> /dev/null; do sleep 0.1; done
+
+  if [[ -n "${PEER:-}" ]]; then
+    # The same scenario against nginx + nchan: same paths, publishing over HTTP (nchan has no Kafka).
+    rm -rf "$out/nchan" && mkdir -p "$out/nchan/tmp"
+    nginx -p "$PWD/$out/nchan" -c "$PWD/src/bench/resources/nchan/nginx.conf" -g "pid $PWD/$out/nchan/nginx.pid;" \
+      > "$out/nchan/nginx.log" 2>&1 &
+    peer_pid=$!
+    until curl -s -o /dev/null "http://127.0.0.1:28090/"; do
+      kill -0 "$peer_pid" 2> /dev/null || { cat "$out/nchan/nginx.log"; exit 1; }
+      sleep 0.1
+    done
+    java -Xmx2g ${TOOL_JAVA_OPTS:-} -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
+      --url "http://127.0.0.1:28090" --server-pid "$peer_pid,$(pgrep -d, -P "$peer_pid")" "${preset[@]}" "$@" --via rest \
+      | tee "$out/run.txt"
+    tail -n 1 "$out/run.txt" >> "$peer_results"
+    kill "$peer_pid"
+    wait "$peer_pid" 2> /dev/null || true
+    unset peer_pid
+  fi
 done
 
 if [[ "${RUNS:-1}" -gt 1 ]]; then
   java -cp "$classpath" org.acme.notifications.bench.BenchSummary "$results"
+fi
+if [[ -n "${PEER:-}" ]]; then
+  java -cp "$classpath" org.acme.notifications.bench.PeerComparison "$results" "$peer_results" "$PEER"
 fi
 echo "JSON lines: $results"

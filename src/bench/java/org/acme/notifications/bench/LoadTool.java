@@ -44,7 +44,7 @@ public final class LoadTool {
     static final String USAGE = """
             usage: LoadTool [--url http://127.0.0.1:8080] [--clients C] [--notifications N] [--rate R]
                             [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
-                            [--api-key KEY] [--server-pid PID] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
+                            [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME]""";
 
@@ -382,30 +382,34 @@ public final class LoadTool {
         return "bench-user-" + i;
     }
 
-    /** CPU time the server used so far (user + system) from /proc/PID/stat, when --server-pid is given. */
+    /** CPU time the server used so far (user + system) from /proc/PID/stat, summed over --server-pid's processes. */
     private Long serverCpuMillis() throws IOException {
-        String pid = options.get("server-pid");
-        if (pid == null) {
+        if (!options.containsKey("server-pid")) {
             return null;
         }
-        String stat = Files.readString(Path.of("/proc", pid, "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
+        long ticks = 0;
+        for (String pid : options.get("server-pid").split(",")) {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
+        }
         return ticks * 10; // USER_HZ is 100 on Linux
     }
 
-    /** The server's resident memory from /proc/PID/status, when --server-pid is given. */
+    /** The server's resident memory from /proc/PID/status, summed over --server-pid's processes (nginx: master and workers). */
     private Long serverRssKb() throws IOException {
-        String pid = options.get("server-pid");
-        if (pid == null) {
+        if (!options.containsKey("server-pid")) {
             return null;
         }
-        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
+        long kb = 0;
+        for (String pid : options.get("server-pid").split(",")) {
+            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    kb += Long.parseLong(line.replaceAll("\\D", ""));
+                }
             }
         }
-        return null;
+        return kb;
     }
 
     private void print() throws IOException {

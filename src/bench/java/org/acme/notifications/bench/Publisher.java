@@ -42,8 +42,9 @@ interface Publisher extends AutoCloseable {
                 String body = notification(message, user);
                 return client.request(request)
                         .compose(req -> req.send(body))
+                        // The service answers 202; a peer such as nchan 201 or 202.
                         .compose(response -> response.body().map(answer ->
-                                response.statusCode() == 202 ? null : response.statusCode() + " " + answer))
+                                response.statusCode() / 100 == 2 ? null : response.statusCode() + " " + answer))
                         .otherwise(failure -> failure.toString())
                         .toCompletionStage();
             }
