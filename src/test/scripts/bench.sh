@@ -88,6 +88,7 @@ for run in $(seq 1 "${RUNS:-1}"); do
   if [[ -n "${PEER:-}" ]]; then
     # The same scenario against nginx + nchan: same paths, publishing over HTTP (nchan has no Kafka).
     rm -rf "$out/nchan" && mkdir -p "$out/nchan/tmp"
+    ! curl -s -o /dev/null "http://127.0.0.1:28090/" || { echo "Port 28090 is taken: an nginx left running?" >&2; exit 1; }
     nginx -p "$PWD/$out/nchan" -c "$PWD/src/bench/resources/nchan/nginx.conf" -g "pid $PWD/$out/nchan/nginx.pid;" \
       > "$out/nchan/nginx.log" 2>&1 &
     peer_pid=$!
