@@ -80,7 +80,7 @@ for run in $(seq 1 "${RUNS:-1}"); do
     --token-key "$out/keys/private.pem" --token-issuer bench-tokens \
     "${target[@]}" "${preset[@]}" "$@" | tee "$out/run.txt"
   tail -n 1 "$out/run.txt" >> "$results"
-  if [[ -n "${service_pid:-}" ]]; then kill "$service_pid"; wait "$service_pid" 2> /dev/null || true; fi
+  if [[ -n "${service_pid:-}" ]]; then kill "$service_pid"; wait "$service_pid" 2> /dev/null || true; unset service_pid; fi
   broker_pid=$(cat "$out/kafka/broker.pid")
   kill "$broker_pid"
   while kill -0 "$broker_pid" 2> /dev/null; do sleep 0.1; done
@@ -88,16 +88,19 @@ for run in $(seq 1 "${RUNS:-1}"); do
   if [[ -n "${PEER:-}" ]]; then
     # The same scenario against nginx + nchan: same paths, publishing over HTTP (nchan has no Kafka).
     rm -rf "$out/nchan" && mkdir -p "$out/nchan/tmp"
-    ! curl -s -o /dev/null "http://127.0.0.1:28090/" || { echo "Port 28090 is taken: an nginx left running?" >&2; exit 1; }
+    ! curl -s -m 2 -o /dev/null "http://127.0.0.1:28090/" || { echo "Port 28090 is taken: an nginx left running?" >&2; exit 1; }
     nginx -p "$PWD/$out/nchan" -c "$PWD/src/bench/resources/nchan/nginx.conf" -g "pid $PWD/$out/nchan/nginx.pid;" \
       > "$out/nchan/nginx.log" 2>&1 &
     peer_pid=$!
-    until curl -s -o /dev/null "http://127.0.0.1:28090/"; do
+    until curl -s -m 2 -o /dev/null "http://127.0.0.1:28090/"; do
       kill -0 "$peer_pid" 2> /dev/null || { cat "$out/nchan/nginx.log"; exit 1; }
       sleep 0.1
     done
+    # Memory and CPU of nginx's master and every worker.
+    workers=$(pgrep -d, -P "$peer_pid")
+    [[ -n "$workers" ]] || { echo "No nginx worker found" >&2; exit 1; }
     java -Xmx2g ${TOOL_JAVA_OPTS:-} -cp "$classpath" org.acme.notifications.bench.LoadTool --scenario "$scenario" \
-      --url "http://127.0.0.1:28090" --server-pid "$peer_pid,$(pgrep -d, -P "$peer_pid")" "${preset[@]}" "$@" --via rest \
+      --url "http://127.0.0.1:28090" --server-pid "$peer_pid,$workers" "${preset[@]}" "$@" --via rest --peer nchan \
       | tee "$out/run.txt"
     tail -n 1 "$out/run.txt" >> "$peer_results"
     kill "$peer_pid"

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Starts the service. The native executable first gets a temporary directory of its own: Quarkus writes the
- * snappy library it loads (for snappy-compressed Kafka records) to {@code java.io.tmpdir} under a fixed name,
+ * Starts the service. The native executable first points {@code java.io.tmpdir} at a directory of its own:
+ * Quarkus writes the snappy library it loads (for snappy-compressed Kafka records) there under a fixed name,
  * and two processes on one host would overwrite that file under each other's feet. (The JVM build leaves
  * snappy to snappy-java, which picks a unique name.)
  */

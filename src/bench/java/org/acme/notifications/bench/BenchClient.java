@@ -20,6 +20,8 @@ final class BenchClient {
     private final long warmup;
     private final BitSet seen = new BitSet();
     private final Latencies latencies;
+    /** The service's frames carry the topic position to check order by; a peer's (nchan's) carry no id. */
+    private final boolean ordered;
     private volatile long warmupReceived;
     private volatile long received;
     private long duplicates;
@@ -34,10 +36,11 @@ final class BenchClient {
      * @param runId marks this run's messages; frames of other runs and control frames are ignored
      * @param warmup the first sequence numbers are warm-up: counted apart, never measured
      */
-    BenchClient(String runId, long warmup, Latencies latencies) {
+    BenchClient(String runId, long warmup, Latencies latencies, boolean ordered) {
         this.marker = ("\"message\":\"bench " + runId + " #").getBytes(StandardCharsets.UTF_8);
         this.warmup = warmup;
         this.latencies = latencies;
+        this.ordered = ordered;
     }
 
     static String message(String runId, long seq, long sentNanos) {
@@ -70,7 +73,7 @@ final class BenchClient {
             return;
         }
         seen.set((int) seq);
-        if (!inOrder(frame)) {
+        if (ordered && !inOrder(frame)) {
             outOfOrder++;
         }
         if (seq < warmup) {
@@ -85,14 +88,11 @@ final class BenchClient {
         received++;
     }
 
-    /**
-     * Reads {@code "id":"<partition>-<offset>"} and checks the offset grew. A peer's frames (nchan's are the
-     * published body as is) carry no id: there is no topic order to check them against.
-     */
+    /** Reads {@code "id":"<partition>-<offset>"} and checks the offset grew; a frame without an id is out of order. */
     private boolean inOrder(Buffer frame) {
         int id = indexOf(frame, ID);
         if (id < 0) {
-            return true;
+            return false;
         }
         int i = id + ID.length;
         int partition = 0;

@@ -46,7 +46,7 @@ public final class LoadTool {
                             [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
                             [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
-                            [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME]""";
+                            [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan]""";
 
     private final Map<String, String> options;
     private final URI url;
@@ -60,6 +60,8 @@ public final class LoadTool {
     private final String apiKey;
     // --target user: each socket is its own user (a token each), and each notification is for one of them.
     private final boolean perUser;
+    // --peer NAME: another server (nchan): its frames carry no id to check order by, and any 2xx accepts.
+    private final boolean peer;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
@@ -76,6 +78,7 @@ public final class LoadTool {
         this.padding = paddingChars == 0 ? "" : " " + "~".repeat(paddingChars);
         this.apiKey = options.get("api-key");
         this.perUser = "user".equals(options.getOrDefault("target", "everyone"));
+        this.peer = options.containsKey("peer");
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,6 +120,7 @@ public final class LoadTool {
     /** Returns whether every accepted notification reached every socket it was for, once and in order. */
     private boolean run(Vertx vertx) throws Exception {
         report.put("scenario", options.getOrDefault("scenario", "custom"));
+        report.put("server", options.getOrDefault("peer", "service"));
         report.put("via", options.getOrDefault("via", "rest"));
         report.put("clients", clients);
         report.put("notifications", notifications);
@@ -148,13 +152,13 @@ public final class LoadTool {
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
         Latencies latencies = new Latencies();
         long connectStart = System.nanoTime();
-        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies), false);
+        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies, !peer), false);
         if (perUser && measured.size() != clients) {
             throw new IllegalStateException("Per-user delivery needs every socket: " + measured.size() + " of " + clients + " connected");
         }
         report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
-        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies()), true);
+        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), !peer), true);
         Long rssConnected = serverRssKb();
         if (rssBefore != null && rssConnected != null) {
             report.put("server_rss_before_kb", rssBefore);
@@ -307,7 +311,7 @@ public final class LoadTool {
         long behindSchedule = 0;
         try (Publisher publisher = "kafka".equals(via)
                 ? Publisher.kafka(options.getOrDefault("bootstrap-servers", "127.0.0.1:9092"), options.getOrDefault("topic", "notifications"))
-                : Publisher.rest(vertx, url, apiKey, inFlight)) {
+                : Publisher.rest(vertx, url, apiKey, inFlight, peer)) {
             long start = System.nanoTime();
             for (long seq = from; seq < to; seq++) {
                 if (perSecond > 0) {
@@ -396,15 +400,21 @@ public final class LoadTool {
         return ticks * 10; // USER_HZ is 100 on Linux
     }
 
-    /** The server's resident memory from /proc/PID/status, summed over --server-pid's processes (nginx: master and workers). */
+    /**
+     * The server's resident memory, when --server-pid is given: VmRSS of one process; of several (nginx's master and
+     * workers) the sum of their Pss, which counts the pages they share (nchan's shared memory, the binary) once.
+     */
     private Long serverRssKb() throws IOException {
         if (!options.containsKey("server-pid")) {
             return null;
         }
+        String[] pids = options.get("server-pid").split(",");
         long kb = 0;
-        for (String pid : options.get("server-pid").split(",")) {
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-                if (line.startsWith("VmRSS:")) {
+        for (String pid : pids) {
+            Path file = pids.length == 1 ? Path.of("/proc", pid, "status") : Path.of("/proc", pid, "smaps_rollup");
+            String field = pids.length == 1 ? "VmRSS:" : "Pss:";
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(field)) {
                     kb += Long.parseLong(line.replaceAll("\\D", ""));
                 }
             }

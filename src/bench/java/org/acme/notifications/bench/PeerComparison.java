@@ -27,7 +27,8 @@ public final class PeerComparison {
     public static void main(String[] args) throws IOException {
         List<JsonNode> service = runs(Path.of(args[0]));
         List<JsonNode> peer = runs(Path.of(args[1]));
-        System.out.printf("%n%s, median of %d / %d runs%n", service.get(0).path("scenario").asText(), service.size(), peer.size());
+        System.out.printf("%n%s, median of %d / %d runs; published via %s / %s%n", service.get(0).path("scenario").asText(),
+                service.size(), peer.size(), service.get(0).path("via").asText(), peer.get(0).path("via").asText());
         System.out.printf("  %-32s %14s %14s %8s%n", "", "service", args[2], "ratio");
         for (String figure : FIGURES) {
             Double ours = median(service, figure);
@@ -60,7 +61,8 @@ public final class PeerComparison {
             return null;
         }
         values.sort(Double::compare);
-        return values.get(values.size() / 2);
+        int middle = values.size() / 2;
+        return values.size() % 2 == 1 ? values.get(middle) : (values.get(middle - 1) + values.get(middle)) / 2;
     }
 
     private static String format(double value) {

@@ -28,7 +28,8 @@ interface Publisher extends AutoCloseable {
     @Override
     void close();
 
-    static Publisher rest(Vertx vertx, URI base, String apiKey, int maxInFlight) {
+    /** POST /api/notifications: accepted on 202 (the service), or on any 2xx from a peer (nchan answers 201 or 202). */
+    static Publisher rest(Vertx vertx, URI base, String apiKey, int maxInFlight, boolean peer) {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(maxInFlight));
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
                 .setHost(base.getHost()).setPort(base.getPort()).setURI("/api/notifications")
@@ -42,9 +43,8 @@ interface Publisher extends AutoCloseable {
                 String body = notification(message, user);
                 return client.request(request)
                         .compose(req -> req.send(body))
-                        // The service answers 202; a peer such as nchan 201 or 202.
                         .compose(response -> response.body().map(answer ->
-                                response.statusCode() / 100 == 2 ? null : response.statusCode() + " " + answer))
+                                accepted(response.statusCode(), peer) ? null : response.statusCode() + " " + answer))
                         .otherwise(failure -> failure.toString())
                         .toCompletionStage();
             }
@@ -54,6 +54,10 @@ interface Publisher extends AutoCloseable {
                 client.close();
             }
         };
+    }
+
+    private static boolean accepted(int status, boolean peer) {
+        return peer ? status / 100 == 2 : status == 202;
     }
 
     /** The JSON body of a notification; plain text goes to everyone from Kafka as it is. */

@@ -30,7 +30,7 @@ public final class KafkaBrokerContainer implements KafkaBroker {
     public KafkaBrokerContainer() {
         // A fixed host port for KafkaContainer's listener (9092): Docker would map a restarted container to a
         // new random one, and the broker's advertised address is written once, at the first start.
-        container.setPortBindings(List.of(KafkaBrokerProcess.freePort() + ":9092"));
+        container.setPortBindings(List.of("127.0.0.1:" + KafkaBrokerProcess.freePort() + ":9092"));
     }
 
     @Override

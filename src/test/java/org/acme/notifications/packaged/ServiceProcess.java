@@ -62,11 +62,11 @@ final class ServiceProcess implements AutoCloseable {
     /** Starts the service and waits until it reports ready (HTTP up, Kafka reachable, history loaded). */
     ServiceProcess start() {
         launch();
-        await("service " + instanceId + " ready (log: " + log + ")")
+        awaitOrKill(() -> await("service " + instanceId + " ready (log: " + log + ")")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
-                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200);
+                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).build()) == 200));
         return this;
     }
 
@@ -84,12 +84,22 @@ final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the service", e);
         }
-        await("service " + instanceId + " answering HTTP (log: " + log + ")")
+        awaitOrKill(() -> await("service " + instanceId + " answering HTTP (log: " + log + ")")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .failFast("service " + instanceId + " exited; see " + log, () -> !process.isAlive())
-                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/live")).build()) == 200);
+                .until(() -> status(HttpRequest.newBuilder(baseUri().resolve("/q/health/live")).build()) == 200));
         return this;
+    }
+
+    /** A service that never gets where the test waits for is killed: no caller holds it yet to close it. */
+    private void awaitOrKill(Runnable waiting) {
+        try {
+            waiting.run();
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
     }
 
     /** Whether the build packaged a native executable last (else the jar). */
