@@ -109,11 +109,13 @@ final class ServiceProcess implements AutoCloseable {
 
     /** What the build packaged last, as Quarkus records it: {@code java -jar} the jar, or the native executable. */
     private List<String> command() {
-        String path = Path.of("target").resolve(packaged().getProperty("path")).toAbsolutePath().toString();
+        Properties artifact = packaged();
+        String path = Path.of("target").resolve(artifact.getProperty("path")).toAbsolutePath().toString();
+        boolean nativeExecutable = "native".equals(artifact.getProperty("type"));
         List<String> command = new ArrayList<>();
-        command.add(isNative() ? path : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(nativeExecutable ? path : Path.of(System.getProperty("java.home"), "bin", "java").toString());
         settings.forEach((name, value) -> command.add("-D" + name + "=" + value));
-        if (!isNative()) {
+        if (!nativeExecutable) {
             command.addAll(List.of("-jar", path));
         }
         return command;
