@@ -1,38 +1,42 @@
 #!/usr/bin/env bash
 # Runs a load-tool scenario against the packaged service (the jar; SERVICE=native: the native executable)
 # and a fresh Apache Kafka broker, all on this machine, and prints the tool's table and JSON line for each run.
-#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|startup|smoke [LoadTool options...]
+#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke [LoadTool options...]
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
+#   memory: 10,000 sockets, the server's memory read after a full collection (jcmd; natively the executable's jcmd
+#   support, quarkus.native.monitoring), with the heap's growth per socket by class on the JVM (target/bench/heap-per-socket.txt).
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
 #   PEER=nchan runs each run of the scenario against nginx + nchan too (src/bench/resources/nchan/nginx.conf, Debian's
 #   nginx-light and libnginx-mod-nchan), right after the service's, and prints one table with the medians and ratios.
 #   BENCH_BUILD=0 skips ./mvnw package (-Dnative with SERVICE=native: ~6 min); SERVICE_OPTS go to the service
-#   (JVM options, or the native executable's runtime options such as -Xmx), TOOL_JAVA_OPTS to the tool's JVM.
+#   (JVM options, or the native executable's runtime options such as -Xmx), TOOL_JAVA_OPTS to the tool's JVM;
+#   SERVICE_JAVA runs the jar on another JVM (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 # Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|startup|smoke [LoadTool options...]}"
+scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|memory|startup|smoke [LoadTool options...]}"
 shift
 case "$scenario" in
-  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000) ;;
+  paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000 --stages true) ;;
   saturation) preset=(--clients 1000 --notifications 2000 --rate 0 --warmup 1000) ;;
   scale)      preset=(--clients 10000 --notifications 600 --rate 10 --warmup 20) ;;
   targeted)   preset=(--clients 10000 --notifications 10000 --rate 1000 --warmup 2000 --target user) ;;
+  memory)     preset=(--clients 10000 --notifications 100 --rate 100 --warmup 100 --full-gc true) ;;
   startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;
-  smoke)      preset=(--clients 50 --notifications 20 --rate 0) ;;
+  smoke)      preset=(--clients 50 --notifications 20 --rate 0 --stages true) ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 
 case "${SERVICE:-jvm}" in
-  jvm)    service=(java ${SERVICE_OPTS:-} -jar target/quarkus-app/quarkus-run.jar); build=(-DskipTests) ;;
+  jvm)    service=("${SERVICE_JAVA:-java}" ${SERVICE_OPTS:-} -jar target/quarkus-app/quarkus-run.jar); build=(-DskipTests) ;;
   native) service=(target/notifications-1.0.0-SNAPSHOT-runner ${SERVICE_OPTS:-}); build=(-DskipTests -Dnative) ;;
   *) echo "SERVICE is jvm or native" >&2; exit 2 ;;
 esac
 case "${PEER:-}" in
   "") ;;
-  nchan) [[ "$scenario" != startup && "$scenario" != targeted ]] || { echo "nchan has no $scenario scenario" >&2; exit 2; } ;;
+  nchan) [[ "$scenario" != startup && "$scenario" != targeted && "$scenario" != memory ]] || { echo "nchan has no $scenario scenario" >&2; exit 2; } ;;
   *) echo "PEER is nchan" >&2; exit 2 ;;
 esac
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then

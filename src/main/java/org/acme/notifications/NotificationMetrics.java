@@ -10,10 +10,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Every metric of the service, in one place; Prometheus names in the comments. */
@@ -27,6 +29,9 @@ public class NotificationMetrics {
     private final Counter droppedSlow;
     private final Counter slowDisconnects;
     private final Counter deadLettered;
+    private final Map<NotificationSource, Timer> publishDuration = new EnumMap<>(NotificationSource.class);
+    private final Timer consumeLag;
+    private final Timer fanOut;
     private final Timer latency;
 
     private final AtomicInteger waitingSockets = new AtomicInteger();
@@ -38,6 +43,13 @@ public class NotificationMetrics {
             // notifications_published_total{source="rest|socket|kafka"}
             published.put(source, Counter.builder("notifications.published")
                     .description("Notifications accepted: rest and socket by the instance that answered, kafka (other producers) by each instance that read them")
+                    .tag("source", source.tag())
+                    .register(registry));
+        }
+        for (NotificationSource source : List.of(NotificationSource.REST, NotificationSource.SOCKET)) {
+            // notifications_publish_duration_seconds{source="rest|socket"} (histogram)
+            publishDuration.put(source, histogram("notifications.publish.duration",
+                    "From a notification accepted by this instance to Kafka's acknowledgement of its record")
                     .tag("source", source.tag())
                     .register(registry));
         }
@@ -75,13 +87,16 @@ public class NotificationMetrics {
         deadLettered = Counter.builder("notifications.dead.lettered")
                 .description("Records of the topic that were not notifications, copied to the dead-letter topic")
                 .register(registry);
+        // The stages of a delivery, to tell where its time goes (docs/operations.md).
+        // notifications_consume_lag_seconds (histogram)
+        consumeLag = histogram("notifications.consume.lag",
+                "From the Kafka record's timestamp to this instance's consumer receiving it").register(registry);
+        // notifications_fanout_duration_seconds (histogram)
+        fanOut = histogram("notifications.fanout.duration",
+                "From the consumer receiving a batch of records to its frames written to every socket they are for").register(registry);
         // notifications_delivery_latency_seconds (histogram)
-        latency = Timer.builder("notifications.delivery.latency")
-                .description("From the Kafka record's timestamp to the writes to this instance's sockets")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry);
+        latency = histogram("notifications.delivery.latency",
+                "From the Kafka record's timestamp to its frames written to every socket of this instance it is for").register(registry);
         // notifications_connections
         Gauge.builder("notifications.connections", access, SocketAccessCheck::connections)
                 .description("Connections holding one of this instance's socket places (notifications.socket.max-connections)")
@@ -92,6 +107,15 @@ public class NotificationMetrics {
                 .description("Sockets that resumed from an id this instance has not received yet, waiting for it")
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /** Buckets from 100 µs to 30 s: a scraper (or the load tool) computes any percentile over any time window. */
+    private static Timer.Builder histogram(String name, String description) {
+        return Timer.builder(name)
+                .description(description)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.of(100, ChronoUnit.MICROS))
+                .maximumExpectedValue(Duration.ofSeconds(30));
     }
 
     public void published(NotificationSource source) {
@@ -133,7 +157,23 @@ public class NotificationMetrics {
         handedOut.get(kind).increment(sockets);
     }
 
-    public void deliveryLatency(Instant recordTimestamp) {
-        latency.record(Duration.between(recordTimestamp, Instant.now()));
+    /** A notification accepted over REST or a socket was acknowledged by Kafka {@code nanos} after it was accepted. */
+    public void publishDuration(NotificationSource source, long nanos) {
+        publishDuration.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The consumer received a record with this timestamp now. */
+    public void consumeLag(Instant recordTimestamp) {
+        consumeLag.record(Duration.between(recordTimestamp, Instant.now()));
+    }
+
+    /**
+     * A batch's frames were written (or queued behind a write the kernel has not taken yet) to every socket they are
+     * for, {@code nanos} after the consumer received it; {@code recordTimestamps} are its records'.
+     */
+    public void batchWritten(long nanos, List<Instant> recordTimestamps) {
+        fanOut.record(nanos, TimeUnit.NANOSECONDS);
+        Instant now = Instant.now();
+        recordTimestamps.forEach(timestamp -> latency.record(Duration.between(timestamp, now)));
     }
 }

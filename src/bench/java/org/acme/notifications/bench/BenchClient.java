@@ -4,6 +4,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -15,11 +17,13 @@ import java.util.BitSet;
 final class BenchClient {
 
     private static final byte[] ID = "\"id\":\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] TIMESTAMP = "\"timestamp\":\"".getBytes(StandardCharsets.UTF_8);
 
     private final byte[] marker;
     private final long warmup;
     private final BitSet seen = new BitSet();
     private final Latencies latencies;
+    private final Latencies sinceRecord; // null unless the tool measures stages
     /** The service's frames carry the topic position to check order by; a peer's (nchan's) carry no id. */
     private final boolean ordered;
     private volatile long warmupReceived;
@@ -36,10 +40,11 @@ final class BenchClient {
      * @param runId marks this run's messages; frames of other runs and control frames are ignored
      * @param warmup the first sequence numbers are warm-up: counted apart, never measured
      */
-    BenchClient(String runId, long warmup, Latencies latencies, boolean ordered) {
+    BenchClient(String runId, long warmup, Latencies latencies, Latencies sinceRecord, boolean ordered) {
         this.marker = ("\"message\":\"bench " + runId + " #").getBytes(StandardCharsets.UTF_8);
         this.warmup = warmup;
         this.latencies = latencies;
+        this.sinceRecord = sinceRecord;
         this.ordered = ordered;
     }
 
@@ -81,6 +86,9 @@ final class BenchClient {
             return;
         }
         latencies.record(now - sentNanos);
+        if (sinceRecord != null) {
+            recordSinceTimestamp(frame);
+        }
         if (firstDeliveryEpochMillis == 0) {
             firstDeliveryEpochMillis = System.currentTimeMillis();
         }
@@ -111,6 +119,22 @@ final class BenchClient {
         boolean inOrder = offset > lastOffsets[partition];
         lastOffsets[partition] = offset;
         return inOrder;
+    }
+
+    /** From the frame's {@code timestamp} (the Kafka record's, whole milliseconds) to now, on the wall clock. */
+    private void recordSinceTimestamp(Buffer frame) {
+        Instant now = Instant.now();
+        int at = indexOf(frame, TIMESTAMP);
+        if (at < 0) {
+            return;
+        }
+        int from = at + TIMESTAMP.length;
+        int to = from;
+        while (frame.getByte(to) != '"') {
+            to++;
+        }
+        Instant timestamp = Instant.parse(frame.getString(from, to, "US-ASCII"));
+        sinceRecord.record(Duration.between(timestamp, now).toNanos());
     }
 
     private static int indexOf(Buffer frame, byte[] marker) {

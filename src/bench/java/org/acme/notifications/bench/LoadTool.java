@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -46,7 +47,8 @@ public final class LoadTool {
                             [--via rest|kafka] [--bootstrap-servers HOST:PORT] [--topic notifications]
                             [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
-                            [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan]""";
+                            [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan] [--stages true]
+                            [--full-gc true]""";
 
     private final Map<String, String> options;
     private final URI url;
@@ -62,6 +64,10 @@ public final class LoadTool {
     private final boolean perUser;
     // --peer NAME: another server (nchan): its frames carry no id to check order by, and any 2xx accepts.
     private final boolean peer;
+    // --stages true: where the time goes, stage by stage (the service's histograms, the frames' record timestamps).
+    private final boolean stages;
+    // --full-gc true: the server's memory is read after a full collection (jcmd), so it is what it keeps, not garbage.
+    private final boolean fullGc;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
@@ -79,6 +85,8 @@ public final class LoadTool {
         this.apiKey = options.get("api-key");
         this.perUser = "user".equals(options.getOrDefault("target", "everyone"));
         this.peer = options.containsKey("peer");
+        this.stages = !peer && Boolean.parseBoolean(options.getOrDefault("stages", "false"));
+        this.fullGc = !peer && Boolean.parseBoolean(options.getOrDefault("full-gc", "false"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -137,8 +145,11 @@ public final class LoadTool {
         return allDelivered;
     }
 
-    /** The measured sockets, the ones that never read (--stalled-clients), and the latencies the measured ones record. */
-    private record Sockets(List<BenchClient> measured, List<BenchClient> stalled, Latencies latencies) {
+    /**
+     * The measured sockets, the ones that never read (--stalled-clients), the end-to-end latencies the measured ones
+     * record, and (--stages) from each frame's record timestamp to it being parsed.
+     */
+    private record Sockets(List<BenchClient> measured, List<BenchClient> stalled, Latencies latencies, Latencies sinceRecord) {
     }
 
     /** What the measured publishing did: accepted notifications, deliveries they should make, and when it started. */
@@ -147,43 +158,79 @@ public final class LoadTool {
 
     /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
     private Sockets connect(Vertx vertx) throws Exception {
+        Map<String, ClassHistograms.Row> histogramBefore = fullGc ? collectGarbage() : null;
+        Map<String, Long> nativeBefore = histogramBefore != null ? nativeMemory() : Map.of();
         Long rssBefore = serverRssKb();
+        Long heapBefore = fullGc ? serverHeapUsedKb(vertx) : null;
         WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
         Latencies latencies = new Latencies();
+        Latencies sinceRecord = stages ? new Latencies() : null;
+        // Every 16th socket reads its frames' timestamps: parsing them on every socket slowed the tool down enough
+        // to move the figures it measures.
+        AtomicInteger opened = new AtomicInteger();
         long connectStart = System.nanoTime();
-        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies, !peer), false);
+        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies,
+                opened.getAndIncrement() % 16 == 0 ? sinceRecord : null, !peer), false);
         if (perUser && measured.size() != clients) {
             throw new IllegalStateException("Per-user delivery needs every socket: " + measured.size() + " of " + clients + " connected");
         }
         report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
-        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), !peer), true);
+        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), null, !peer), true);
+        Map<String, ClassHistograms.Row> histogramConnected = fullGc ? collectGarbage() : null;
+        Map<String, Long> nativeConnected = histogramConnected != null ? nativeMemory() : Map.of();
         Long rssConnected = serverRssKb();
+        int sockets = Math.max(1, measured.size() + stalled.size());
         if (rssBefore != null && rssConnected != null) {
             report.put("server_rss_before_kb", rssBefore);
             report.put("server_rss_connected_kb", rssConnected);
-            report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) Math.max(1, measured.size() + stalled.size())));
+            report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) sockets));
         }
-        return new Sockets(measured, stalled, latencies);
+        if (fullGc) {
+            report.put("full_gc", true);
+            Long heapConnected = serverHeapUsedKb(vertx);
+            if (heapBefore != null && heapConnected != null) {
+                report.put("server_heap_before_kb", heapBefore);
+                report.put("server_heap_connected_kb", heapConnected);
+                report.put("heap_kb_per_connection", round((heapConnected - heapBefore) / (double) sockets));
+            }
+            if (histogramBefore != null && histogramConnected != null) {
+                Path file = Path.of(options.getOrDefault("histogram-file", "target/bench/heap-per-socket.txt"));
+                ClassHistograms.printGrowth(histogramBefore, histogramConnected, sockets, 60, file);
+                if (!nativeBefore.isEmpty() && !nativeConnected.isEmpty()) {
+                    ClassHistograms.printNativeGrowth(nativeBefore, nativeConnected, sockets, file);
+                }
+            }
+        }
+        return new Sockets(measured, stalled, latencies, sinceRecord);
     }
 
     /** Publish: a warm-up that is delivered but not measured, then the measured notifications, and the server's CPU for them. */
     private Publishing publish(Vertx vertx, Sockets sockets) throws Exception {
         // Each notification goes to every socket, or (per user) to exactly one.
         int recipients = perUser ? 1 : sockets.measured().size();
-        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate.
-        long warmedUp = publishAll(vertx, 0, warmup, rate);
+        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate; with --stages, the
+        // service's first scrape too, which loads classes and costs compiled code its speed for a while.
+        if (stages) {
+            serverMetrics(vertx);
+        }
+        long warmedUp = publishAll(vertx, 0, warmup, rate, null);
         awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
 
+        Map<String, Double> metricsBefore = stages ? serverMetrics(vertx) : null;
+        Latencies acks = new Latencies();
         Long cpuBefore = serverCpuMillis();
         long start = System.nanoTime();
-        long accepted = publishAll(vertx, warmup, warmup + notifications, rate);
+        long accepted = publishAll(vertx, warmup, warmup + notifications, rate, acks);
         long duration = System.nanoTime() - start;
         long expected = accepted * recipients;
         awaitDeliveries(sockets.measured(), BenchClient::received, expected);
         Long cpuAfter = serverCpuMillis();
+        if (stages) {
+            reportStages(acks, sockets.sinceRecord(), metricsBefore, serverMetrics(vertx));
+        }
         if (cpuBefore != null && cpuAfter != null && accepted > 0) {
             report.put("server_cpu_ms", cpuAfter - cpuBefore);
             report.put("server_cpu_us_per_notification", round((cpuAfter - cpuBefore) * 1000.0 / accepted));
@@ -191,6 +238,39 @@ public final class LoadTool {
         report.put("accepted", accepted);
         report.put("publish_per_s", round(accepted / (duration / 1e9)));
         return new Publishing(accepted, expected, start);
+    }
+
+    /**
+     * Where the time of a delivery goes, p50 and p99 of each stage in ms: the tool's send to its 202 (or Kafka's ack);
+     * inside the service (its histograms over the measured phase): accepted to Kafka's ack, record timestamp to the
+     * consumer, consumer to every socket written, record timestamp to written; and the record timestamp (in each
+     * frame, whole ms) to the frame parsed here (on every 16th socket), on the same clock (one machine).
+     */
+    private void reportStages(Latencies acks, Latencies sinceRecord, Map<String, Double> before, Map<String, Double> after) {
+        reportPercentiles("stage_sent_to_accepted", acks.merged());
+        if (!"kafka".equals(options.getOrDefault("via", "rest"))) {
+            reportServerStage("stage_server_accepted_to_acked", "notifications_publish_duration_seconds", "source=\"rest\"", before, after);
+        }
+        reportServerStage("stage_server_record_to_consumer", "notifications_consume_lag_seconds", "", before, after);
+        reportServerStage("stage_server_consumer_to_written", "notifications_fanout_duration_seconds", "", before, after);
+        reportServerStage("stage_server_record_to_written", "notifications_delivery_latency_seconds", "", before, after);
+        reportPercentiles("stage_record_to_parsed", sinceRecord.merged());
+    }
+
+    private void reportPercentiles(String stage, Histogram micros) {
+        if (micros.getTotalCount() > 0) {
+            report.put(stage + "_p50_ms", round(micros.getValueAtPercentile(50) / 1000.0));
+            report.put(stage + "_p99_ms", round(micros.getValueAtPercentile(99) / 1000.0));
+        }
+    }
+
+    private void reportServerStage(String stage, String histogram, String labels, Map<String, Double> before, Map<String, Double> after) {
+        for (int percentile : new int[] {50, 99}) {
+            Double millis = ServerStages.percentileMillis(before, after, histogram, labels, percentile);
+            if (millis != null) {
+                report.put(stage + "_p" + percentile + "_ms", round(millis));
+            }
+        }
     }
 
     /** Collect: what the sockets received, lost, got twice or out of order, how fast, and the latencies. */
@@ -300,9 +380,10 @@ public final class LoadTool {
 
     /**
      * Publishes sequence numbers [from, to) at the given rate (0: as fast as allowed), never more than
-     * in-flight at once; returns how many were accepted.
+     * in-flight at once; returns how many were accepted. Records each acceptance's time from its send in {@code acks}
+     * (when not null).
      */
-    private long publishAll(Vertx vertx, long from, long to, double perSecond) throws InterruptedException {
+    private long publishAll(Vertx vertx, long from, long to, double perSecond, Latencies acks) throws InterruptedException {
         String via = options.getOrDefault("via", "rest");
         AtomicLong accepted = new AtomicLong();
         AtomicLong refused = new AtomicLong();
@@ -325,10 +406,14 @@ public final class LoadTool {
                 }
                 permits.acquire();
                 String user = perUser ? user((int) (seq % clients)) : null;
-                publisher.publish(BenchClient.message(runId, seq, System.nanoTime()) + padding, user).whenComplete((refusal, failure) -> {
+                long sentAt = System.nanoTime();
+                publisher.publish(BenchClient.message(runId, seq, sentAt) + padding, user).whenComplete((refusal, failure) -> {
                     String problem = failure != null ? failure.toString() : refusal;
                     if (problem == null) {
                         accepted.incrementAndGet();
+                        if (acks != null) {
+                            acks.record(System.nanoTime() - sentAt);
+                        }
                     } else {
                         refused.incrementAndGet();
                         firstRefusal.compareAndSet(null, problem);
@@ -370,15 +455,66 @@ public final class LoadTool {
 
     /** One value from the server's /q/metrics (Prometheus text), or null. */
     private Double serverMetric(Vertx vertx, String name) {
+        return serverMetrics(vertx).get(name);
+    }
+
+    /** Every sample of the server's /q/metrics (Prometheus text). */
+    private Map<String, Double> serverMetrics(Vertx vertx) {
         HttpClient http = vertx.createHttpClient();
         try {
             String metrics = http.request(HttpMethod.GET, url.getPort(), url.getHost(), "/q/metrics")
                     .compose(request -> request.send().compose(response -> response.body()))
                     .toCompletionStage().toCompletableFuture().join().toString();
-            return Metrics.parse(metrics).get(name);
+            return Metrics.parse(metrics);
         } finally {
             http.close();
         }
+    }
+
+    /**
+     * A full collection in the server (its only process): on the JVM through a class histogram (which collects
+     * first), returned; natively (built with {@code quarkus.native.monitoring=jcmd}) through {@code GC.run}, null.
+     */
+    private Map<String, ClassHistograms.Row> collectGarbage() throws IOException, InterruptedException {
+        String pid = options.get("server-pid");
+        if (pid == null || pid.contains(",")) {
+            throw new IllegalArgumentException("--full-gc needs the one --server-pid of the service");
+        }
+        if (jcmd(pid, "help").contains("GC.class_histogram")) {
+            return ClassHistograms.parse(jcmd(pid, "GC.class_histogram"));
+        }
+        jcmd(pid, "GC.run");
+        return null;
+    }
+
+    /** The JVM's committed memory by category, when the service runs with -XX:NativeMemoryTracking=summary. */
+    private Map<String, Long> nativeMemory() throws IOException, InterruptedException {
+        return ClassHistograms.parseNativeMemory(jcmd(options.get("server-pid"), "VM.native_memory summary"));
+    }
+
+    private static String jcmd(String pid, String command) throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), pid));
+        arguments.addAll(List.of(command.split(" ")));
+        Process jcmd = new ProcessBuilder(arguments)
+                .redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        if (jcmd.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + output);
+        }
+        return output;
+    }
+
+    /** The server's heap in use (Micrometer's jvm_memory_used_bytes of the heap's areas), or null if not exported. */
+    private Long serverHeapUsedKb(Vertx vertx) {
+        double bytes = 0;
+        boolean found = false;
+        for (Map.Entry<String, Double> sample : serverMetrics(vertx).entrySet()) {
+            if (sample.getKey().startsWith("jvm_memory_used_bytes{") && sample.getKey().contains("area=\"heap\"")) {
+                bytes += sample.getValue();
+                found = true;
+            }
+        }
+        return found ? (long) (bytes / 1024) : null;
     }
 
     /** The user of the i-th socket, in per-user runs. */

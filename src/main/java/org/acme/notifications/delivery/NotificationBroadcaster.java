@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Keeps the recent notifications and hands each new one to the sockets it is for ({@link Recipients}, one index
@@ -75,8 +76,11 @@ public class NotificationBroadcaster {
         this.maxChannels = config.channels().maxPerSocket();
     }
 
-    /** Encodes each notification once, then hands the batch to every event loop with sockets, each its part. */
-    public void broadcast(List<ReceivedNotification> batch) {
+    /**
+     * Encodes each notification once, then hands the batch to every event loop with sockets, each its part.
+     * {@code receivedAt} ({@link System#nanoTime()}) is when the consumer received it.
+     */
+    public void broadcast(List<ReceivedNotification> batch, long receivedAt) {
         if (batch.isEmpty()) {
             return;
         }
@@ -86,16 +90,47 @@ public class NotificationBroadcaster {
         synchronized (this) {
             remember(batch, frames);
             // Who is live now: a later joiner gets these frames in its replay.
+            Map<EventLoop, Runnable> handOuts = new HashMap<>();
             recipientsByLoop.forEach((loop, recipients) -> {
                 if (!recipients.isEmpty()) {
-                    loop.execute(recipients.deliver(targets, frames, handedOut));
+                    handOuts.put(loop, recipients.deliver(targets, frames, handedOut));
                 }
             });
+            LoopsWriting writing = new LoopsWriting(handOuts.size(), receivedAt, batch);
+            handOuts.forEach((loop, handOut) -> loop.execute(() -> {
+                handOut.run();
+                writing.loopDone();
+            }));
             resumeWaitingSockets();
         }
         targets.forEach(target -> metrics.routed(target.kind()));
         handedOut.forEach(metrics::handedOut);
-        batch.forEach(received -> metrics.deliveryLatency(received.notification().timestamp()));
+    }
+
+    /** Times a batch until the last event loop handing it out is done (metrics' delivery stages). */
+    private final class LoopsWriting {
+        private final AtomicInteger loopsLeft;
+        private final long receivedAt;
+        private final List<ReceivedNotification> batch;
+
+        LoopsWriting(int loops, long receivedAt, List<ReceivedNotification> batch) {
+            this.loopsLeft = new AtomicInteger(loops);
+            this.receivedAt = receivedAt;
+            this.batch = batch;
+            if (loops == 0) {
+                written(); // no socket to write to
+            }
+        }
+
+        void loopDone() {
+            if (loopsLeft.decrementAndGet() == 0) {
+                written();
+            }
+        }
+
+        private void written() {
+            metrics.batchWritten(System.nanoTime() - receivedAt, batch.stream().map(received -> received.notification().timestamp()).toList());
+        }
     }
 
     /** The history read from Kafka at start-up, in arrival order; comes before anything live. */

@@ -68,6 +68,7 @@ public class NotificationConsumer {
      */
     @Incoming("notifications-in")
     public Uni<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
+        long receivedAt = System.nanoTime();
         List<ReceivedNotification> notifications = new ArrayList<>(batch.getRecords().size());
         List<Span> spans = new ArrayList<>(batch.getRecords().size());
         for (KafkaRecord<String, byte[]> kafkaRecord : batch) {
@@ -75,6 +76,7 @@ public class NotificationConsumer {
             if (!positions.advance(record.getPartition(), record.getOffset())) {
                 continue; // fetched again after a rebalance
             }
+            metrics.consumeLag(record.getTimestamp());
             try {
                 notifications.add(read(record));
                 spans.add(broadcastSpan(record));
@@ -82,7 +84,7 @@ public class NotificationConsumer {
                 deadLetter(record, e);
             }
         }
-        broadcaster.broadcast(notifications);
+        broadcaster.broadcast(notifications, receivedAt);
         spans.forEach(Span::end);
         // Not waiting for the dead letters: an unwritable dead-letter topic must not hold back delivery.
         return Uni.createFrom().completionStage(batch.ack());

@@ -3,6 +3,7 @@ package org.acme.notifications.delivery;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -53,8 +54,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * those for the socket's user, and those of the channels it subscribed to ({@code ?channels=a,b}, or the frames
  * {@code {"type": "subscribe", "channel": "a"}} and {@code {"type": "unsubscribe", ...}}). A client may also
  * publish by sending {@code {"message": "..."}}.
+ *
+ * <p>Inbound processing is {@code CONCURRENT} only in name: websockets-next queues the open, each frame and the close
+ * of a socket as tasks on its event loop, in arrival order, and the callbacks here finish there before returning, so
+ * they still run one after the other. The default ({@code SERIAL}) would give every socket a queue of its own to wait
+ * for asynchronous callbacks, for nothing (docs/performance.md: memory per socket).
  */
-@WebSocket(path = NotificationSocket.PATH)
+@WebSocket(path = NotificationSocket.PATH, inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class NotificationSocket {
 
     static final String PATH = "/ws/notifications";
@@ -167,6 +173,7 @@ public class NotificationSocket {
     }
 
     @OnClose
+    @NonBlocking
     void onClose(WebSocketConnection connection, CloseReason reason) {
         broadcaster.leave(connection);
         LOG.debugf("Socket %s closed (%d)", connection.id(), reason.getCode());

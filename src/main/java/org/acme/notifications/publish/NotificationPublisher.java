@@ -50,12 +50,14 @@ public class NotificationPublisher {
                 .withKey(request.target().recordKey())
                 .withHeaders(new RecordHeaders().add(NotificationSource.HEADER, source.headerValue()))
                 .build();
+        long accepted = System.nanoTime();
         return Uni.createFrom().item(() -> Message.of(toJson(request)).addMetadata(written).addMetadata(headers))
                 .chain(emitter::sendMessage)
                 .ifNoItem().after(timeout).failWith(() -> new PublishFailedException("no acknowledgement from Kafka within " + timeout.toMillis() + " ms"))
                 .onFailure(f -> !(f instanceof PublishFailedException)).transform(PublishFailedException::new)
                 .map(ignored -> {
                     metrics.published(source);
+                    metrics.publishDuration(source, System.nanoTime() - accepted);
                     RecordMetadata record = written.getResult();
                     return Notification.of(request, record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()));
                 });

@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -53,7 +54,10 @@ class OperationsEndpointsTest {
             Pipeline.publish(barrier);
             first.awaitNotification(barrier);
             second.awaitNotification(barrier);
-            Map<String, Double> before = metrics();
+            // and its writes were timed: every notification read is written (the socket may see it a moment earlier)
+            Map<String, Double> before = await().atMost(SocketClient.DELIVERY_TIMEOUT).until(this::metrics, samples ->
+                    samples.get("notifications_delivery_latency_seconds_count")
+                            .equals(samples.get("notifications_consume_lag_seconds_count") - samples.get("notifications_dead_lettered_total")));
             String last = "last " + UUID.randomUUID();
 
             Pipeline.publish("rest 1");
@@ -78,6 +82,11 @@ class OperationsEndpointsTest {
                 assertThat(delta(before, after, "notifications_dead_lettered_total"), equalTo(1.0));
                 // 5 notifications to 2 sockets
                 assertThat(delta(before, after, "notifications_delivered_total"), equalTo(10.0));
+                // The stages of a delivery: published here (3 over REST, 1 over the socket), read (6 records), written
+                assertThat(delta(before, after, "notifications_publish_duration_seconds_count{source=\"rest\"}"), equalTo(3.0));
+                assertThat(delta(before, after, "notifications_publish_duration_seconds_count{source=\"socket\"}"), equalTo(1.0));
+                assertThat(delta(before, after, "notifications_consume_lag_seconds_count"), equalTo(6.0));
+                assertThat(delta(before, after, "notifications_fanout_duration_seconds_count"), greaterThanOrEqualTo(1.0));
                 assertThat(delta(before, after, "notifications_delivery_latency_seconds_count"), equalTo(5.0));
                 assertThat(after.get("notifications_connections"), equalTo(2.0));
             });

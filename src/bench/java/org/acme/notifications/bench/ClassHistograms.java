@@ -1,0 +1,107 @@
+package org.acme.notifications.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a socket keeps on the heap: the difference of two class histograms ({@code jcmd <pid> GC.class_histogram}, taken
+ * after a full collection) divided by the sockets opened in between, per class and per owner (the library the class
+ * belongs to; JDK classes such as {@code byte[]} or {@code HashMap$Node} are counted apart, whoever allocated them).
+ */
+final class ClassHistograms {
+
+    private static final Pattern ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+    private static final Map<String, String> OWNERS = new LinkedHashMap<>();
+
+    static {
+        OWNERS.put("io.quarkus.websockets.next.", "websockets-next");
+        OWNERS.put("io.netty.", "Netty");
+        OWNERS.put("io.vertx.", "Vert.x");
+        OWNERS.put("io.quarkus.", "Quarkus (other)");
+        OWNERS.put("io.smallrye.", "SmallRye");
+        OWNERS.put("org.acme.", "this service");
+    }
+
+    private ClassHistograms() {
+    }
+
+    /** Instances and bytes per class. */
+    record Row(long instances, long bytes) {
+    }
+
+    static Map<String, Row> parse(String histogram) {
+        Map<String, Row> rows = new HashMap<>();
+        for (String line : histogram.split("\n")) {
+            Matcher row = ROW.matcher(line);
+            if (row.find()) {
+                // A class loaded twice (two class loaders) is listed twice: summed.
+                rows.merge(row.group(3), new Row(Long.parseLong(row.group(1)), Long.parseLong(row.group(2))),
+                        (a, b) -> new Row(a.instances() + b.instances(), a.bytes() + b.bytes()));
+            }
+        }
+        return rows;
+    }
+
+    /** Prints bytes per socket by owner, then the {@code top} classes that grew most, per socket; writes it all to {@code file}. */
+    static void printGrowth(Map<String, Row> before, Map<String, Row> after, int sockets, int top, Path file) throws IOException {
+        Map<String, Row> growth = new HashMap<>();
+        after.forEach((name, row) -> {
+            Row old = before.getOrDefault(name, new Row(0, 0));
+            growth.put(name, new Row(row.instances() - old.instances(), row.bytes() - old.bytes()));
+        });
+        Map<String, Long> byOwner = new LinkedHashMap<>();
+        growth.forEach((name, row) -> byOwner.merge(owner(name), row.bytes(), Long::sum));
+        StringBuilder text = new StringBuilder();
+        long total = growth.values().stream().mapToLong(Row::bytes).sum();
+        text.append(String.format("heap growth per socket after a full GC: %.0f bytes (%d sockets)%n", total / (double) sockets, sockets));
+        byOwner.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(owner ->
+                text.append(String.format("  %-24s %8.0f bytes%n", owner.getKey(), owner.getValue() / (double) sockets)));
+        text.append(String.format("%n  %-90s %10s %10s%n", "class", "objects", "bytes"));
+        List<Map.Entry<String, Row>> classes = growth.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<String, Row> e) -> e.getValue().bytes()).reversed()).limit(top).toList();
+        for (Map.Entry<String, Row> entry : classes) {
+            text.append(String.format("  %-90s %10.2f %10.0f%n", entry.getKey(),
+                    entry.getValue().instances() / (double) sockets, entry.getValue().bytes() / (double) sockets));
+        }
+        Files.writeString(file, text);
+        PrintStream out = System.out;
+        out.print(text);
+    }
+
+    private static final Pattern NMT_CATEGORY = Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)", Pattern.MULTILINE);
+
+    /** Committed KB per category of {@code jcmd <pid> VM.native_memory summary}; empty without -XX:NativeMemoryTracking. */
+    static Map<String, Long> parseNativeMemory(String summary) {
+        Map<String, Long> committed = new LinkedHashMap<>();
+        for (Matcher category = NMT_CATEGORY.matcher(summary); category.find(); ) {
+            committed.put(category.group(1).strip(), Long.parseLong(category.group(2)));
+        }
+        return committed;
+    }
+
+    /** Prints the growth of each native-memory category per socket, largest first, and appends it to {@code file}. */
+    static void printNativeGrowth(Map<String, Long> before, Map<String, Long> after, int sockets, Path file) throws IOException {
+        StringBuilder text = new StringBuilder(String.format("%ncommitted memory growth per socket, by the JVM's native memory tracking:%n"));
+        after.entrySet().stream()
+                .map(category -> Map.entry(category.getKey(), category.getValue() - before.getOrDefault(category.getKey(), 0L)))
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(category -> text.append(String.format("  %-24s %8.0f bytes%n", category.getKey(), category.getValue() * 1024.0 / sockets)));
+        Files.writeString(file, text, java.nio.file.StandardOpenOption.APPEND);
+        System.out.print(text);
+    }
+
+    private static String owner(String className) {
+        return OWNERS.entrySet().stream().filter(owner -> className.startsWith(owner.getKey())).map(Map.Entry::getValue)
+                .findFirst().orElse(className.startsWith("java.") || className.startsWith("jdk.") || className.startsWith("[")
+                        || className.startsWith("sun.") ? "JDK types" : "other libraries");
+    }
+}
