@@ -157,23 +157,33 @@ public class NotificationMetrics {
         handedOut.get(kind).increment(sockets);
     }
 
-    /** A notification accepted over REST or a socket was acknowledged by Kafka {@code nanos} after it was accepted. */
+    /**
+     * A notification accepted over REST or a socket ({@code source} is one of those two) was acknowledged by Kafka
+     * {@code nanos} after it was accepted. Failed publishes are not timed: they are the 503s and error frames.
+     */
     public void publishDuration(NotificationSource source, long nanos) {
         publishDuration.get(source).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The consumer received a record with this timestamp now. */
     public void consumeLag(Instant recordTimestamp) {
-        consumeLag.record(Duration.between(recordTimestamp, Instant.now()));
+        consumeLag.record(sinceEpochMillis(recordTimestamp.toEpochMilli(), System.currentTimeMillis()), TimeUnit.MILLISECONDS);
     }
 
     /**
      * A batch's frames were written (or queued behind a write the kernel has not taken yet) to every socket they are
-     * for, {@code nanos} after the consumer received it; {@code recordTimestamps} are its records'.
+     * for, {@code nanos} after the consumer received it; {@code recordTimestamps} are its records' (epoch ms).
      */
-    public void batchWritten(long nanos, List<Instant> recordTimestamps) {
+    public void batchWritten(long nanos, long[] recordTimestamps) {
         fanOut.record(nanos, TimeUnit.NANOSECONDS);
-        Instant now = Instant.now();
-        recordTimestamps.forEach(timestamp -> latency.record(Duration.between(timestamp, now)));
+        long now = System.currentTimeMillis();
+        for (long timestamp : recordTimestamps) {
+            latency.record(sinceEpochMillis(timestamp, now), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A producer's clock ahead of this one's would give a negative time, which Micrometer drops: counted as 0. */
+    private static long sinceEpochMillis(long timestamp, long now) {
+        return Math.max(0, now - timestamp);
     }
 }

@@ -48,7 +48,7 @@ public final class LoadTool {
                             [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan] [--stages true]
-                            [--full-gc true]""";
+                            [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]""";
 
     private final Map<String, String> options;
     private final URI url;
@@ -66,7 +66,7 @@ public final class LoadTool {
     private final boolean peer;
     // --stages true: where the time goes, stage by stage (the service's histograms, the frames' record timestamps).
     private final boolean stages;
-    // --full-gc true: the server's memory is read after a full collection (jcmd), so it is what it keeps, not garbage.
+    // --full-gc true: a JVM server's memory is read after a full collection (jcmd), so it is what it keeps, not garbage.
     private final boolean fullGc;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -158,10 +158,11 @@ public final class LoadTool {
 
     /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
     private Sockets connect(Vertx vertx) throws Exception {
-        Map<String, ClassHistograms.Row> histogramBefore = fullGc ? collectGarbage() : null;
-        Map<String, Long> nativeBefore = histogramBefore != null ? nativeMemory() : Map.of();
+        Path jcmd = fullGc ? serverJcmd() : null;
+        Map<String, SocketMemory.Row> histogramBefore = jcmd != null ? classHistogram(jcmd) : null;
+        Map<String, Long> nativeBefore = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssBefore = serverRssKb();
-        Long heapBefore = fullGc ? serverHeapUsedKb(vertx) : null;
+        Long heapBefore = jcmd != null ? serverHeapUsedKb(vertx) : null;
         WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
         Latencies latencies = new Latencies();
@@ -178,8 +179,8 @@ public final class LoadTool {
         report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
         List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), null, !peer), true);
-        Map<String, ClassHistograms.Row> histogramConnected = fullGc ? collectGarbage() : null;
-        Map<String, Long> nativeConnected = histogramConnected != null ? nativeMemory() : Map.of();
+        Map<String, SocketMemory.Row> histogramConnected = jcmd != null ? classHistogram(jcmd) : null;
+        Map<String, Long> nativeConnected = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssConnected = serverRssKb();
         int sockets = Math.max(1, measured.size() + stalled.size());
         if (rssBefore != null && rssConnected != null) {
@@ -188,19 +189,19 @@ public final class LoadTool {
             report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) sockets));
         }
         if (fullGc) {
-            report.put("full_gc", true);
+            report.put("full_gc", jcmd != null ? "yes" : "not available: the server is not a JVM");
+        }
+        if (jcmd != null) {
             Long heapConnected = serverHeapUsedKb(vertx);
             if (heapBefore != null && heapConnected != null) {
                 report.put("server_heap_before_kb", heapBefore);
                 report.put("server_heap_connected_kb", heapConnected);
                 report.put("heap_kb_per_connection", round((heapConnected - heapBefore) / (double) sockets));
             }
-            if (histogramBefore != null && histogramConnected != null) {
-                Path file = Path.of(options.getOrDefault("histogram-file", "target/bench/heap-per-socket.txt"));
-                ClassHistograms.printGrowth(histogramBefore, histogramConnected, sockets, 60, file);
-                if (!nativeBefore.isEmpty() && !nativeConnected.isEmpty()) {
-                    ClassHistograms.printNativeGrowth(nativeBefore, nativeConnected, sockets, file);
-                }
+            Path file = Path.of(options.getOrDefault("histogram-file", "target/bench/heap-per-socket.txt"));
+            SocketMemory.printGrowth(histogramBefore, histogramConnected, sockets, 60, file);
+            if (!nativeBefore.isEmpty() && !nativeConnected.isEmpty()) {
+                SocketMemory.printNativeGrowth(nativeBefore, nativeConnected, sockets, file);
             }
         }
         return new Sockets(measured, stalled, latencies, sinceRecord);
@@ -219,7 +220,7 @@ public final class LoadTool {
         awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
 
-        Map<String, Double> metricsBefore = stages ? serverMetrics(vertx) : null;
+        Map<String, Double> metricsBefore = stages ? settledServerMetrics(vertx) : null;
         Latencies acks = new Latencies();
         Long cpuBefore = serverCpuMillis();
         long start = System.nanoTime();
@@ -229,7 +230,7 @@ public final class LoadTool {
         awaitDeliveries(sockets.measured(), BenchClient::received, expected);
         Long cpuAfter = serverCpuMillis();
         if (stages) {
-            reportStages(acks, sockets.sinceRecord(), metricsBefore, serverMetrics(vertx));
+            reportStages(acks, sockets.sinceRecord(), metricsBefore, settledServerMetrics(vertx));
         }
         if (cpuBefore != null && cpuAfter != null && accepted > 0) {
             report.put("server_cpu_ms", cpuAfter - cpuBefore);
@@ -458,6 +459,23 @@ public final class LoadTool {
         return serverMetrics(vertx).get(name);
     }
 
+    /**
+     * The server's metrics once every notification it read is timed as written (a socket may parse a frame before its
+     * event loop has finished the batch and timed it), or after 5 s.
+     */
+    private Map<String, Double> settledServerMetrics(Vertx vertx) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            Map<String, Double> metrics = serverMetrics(vertx);
+            double read = metrics.getOrDefault("notifications_consume_lag_seconds_count", 0.0)
+                    - metrics.getOrDefault("notifications_dead_lettered_total", 0.0);
+            if (metrics.getOrDefault("notifications_delivery_latency_seconds_count", 0.0) >= read || System.nanoTime() > deadline) {
+                return metrics;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
     /** Every sample of the server's /q/metrics (Prometheus text). */
     private Map<String, Double> serverMetrics(Vertx vertx) {
         HttpClient http = vertx.createHttpClient();
@@ -472,34 +490,36 @@ public final class LoadTool {
     }
 
     /**
-     * A full collection in the server (its only process): on the JVM through a class histogram (which collects
-     * first), returned; natively (built with {@code quarkus.native.monitoring=jcmd}) through {@code GC.run}, null.
+     * The jcmd of the server's JVM (next to its {@code java}), or null when the server is not a JVM: the native
+     * executables this project builds cannot be attached to (../shared/native-toolchain has no attach library).
      */
-    private Map<String, ClassHistograms.Row> collectGarbage() throws IOException, InterruptedException {
+    private Path serverJcmd() throws IOException {
         String pid = options.get("server-pid");
         if (pid == null || pid.contains(",")) {
             throw new IllegalArgumentException("--full-gc needs the one --server-pid of the service");
         }
-        if (jcmd(pid, "help").contains("GC.class_histogram")) {
-            return ClassHistograms.parse(jcmd(pid, "GC.class_histogram"));
-        }
-        jcmd(pid, "GC.run");
-        return null;
+        Path executable = Files.readSymbolicLink(Path.of("/proc", pid, "exe"));
+        return executable.getFileName().toString().equals("java") ? executable.resolveSibling("jcmd") : null;
+    }
+
+    /** A class histogram of the server's heap, which collects the garbage first. */
+    private Map<String, SocketMemory.Row> classHistogram(Path jcmd) throws IOException, InterruptedException {
+        return SocketMemory.parse(jcmd(jcmd, "GC.class_histogram"));
     }
 
     /** The JVM's committed memory by category, when the service runs with -XX:NativeMemoryTracking=summary. */
-    private Map<String, Long> nativeMemory() throws IOException, InterruptedException {
-        return ClassHistograms.parseNativeMemory(jcmd(options.get("server-pid"), "VM.native_memory summary"));
+    private Map<String, Long> nativeMemory(Path jcmd) throws IOException, InterruptedException {
+        return SocketMemory.parseNativeMemory(jcmd(jcmd, "VM.native_memory", "summary"));
     }
 
-    private static String jcmd(String pid, String command) throws IOException, InterruptedException {
-        List<String> arguments = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), pid));
-        arguments.addAll(List.of(command.split(" ")));
-        Process jcmd = new ProcessBuilder(arguments)
-                .redirectErrorStream(true).start();
-        String output = new String(jcmd.getInputStream().readAllBytes());
-        if (jcmd.waitFor() != 0) {
-            throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + output);
+    private String jcmd(Path jcmd, String... command) throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of(jcmd.toString(), options.get("server-pid")));
+        arguments.addAll(List.of(command));
+        Process process = new ProcessBuilder(arguments).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroy();
+            throw new IllegalStateException(String.join(" ", arguments) + " failed: " + output);
         }
         return output;
     }

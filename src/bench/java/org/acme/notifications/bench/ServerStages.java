@@ -8,12 +8,12 @@ import java.util.regex.Pattern;
 /**
  * Percentiles of the service's own stage histograms ({@code /q/metrics}) over the measured phase only: the
  * difference of two scrapes, interpolated inside a bucket the way Prometheus' {@code histogram_quantile} does.
- * Micrometer's buckets are 10-25 % apart, so these are that coarse.
+ * Micrometer's buckets are 9-33 % apart, so these are that coarse.
  */
 final class ServerStages {
 
     private static final Pattern BUCKET = Pattern.compile("^(\\w+)_bucket\\{(.*)}$");
-    private static final Pattern LE = Pattern.compile(",?le=\"([^\"]+)\"");
+    private static final Pattern LE = Pattern.compile("(?:^|,)le=\"([^\"]+)\"");
 
     private ServerStages() {
     }

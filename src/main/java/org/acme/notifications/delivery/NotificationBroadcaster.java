@@ -96,10 +96,14 @@ public class NotificationBroadcaster {
                     handOuts.put(loop, recipients.deliver(targets, frames, handedOut));
                 }
             });
-            LoopsWriting writing = new LoopsWriting(handOuts.size(), receivedAt, batch);
+            LoopsWriting writing = new LoopsWriting(handOuts.size(), receivedAt,
+                    batch.stream().mapToLong(received -> received.notification().timestamp().toEpochMilli()).toArray());
             handOuts.forEach((loop, handOut) -> loop.execute(() -> {
-                handOut.run();
-                writing.loopDone();
+                try {
+                    handOut.run();
+                } finally {
+                    writing.loopDone();
+                }
             }));
             resumeWaitingSockets();
         }
@@ -107,18 +111,21 @@ public class NotificationBroadcaster {
         handedOut.forEach(metrics::handedOut);
     }
 
-    /** Times a batch until the last event loop handing it out is done (metrics' delivery stages). */
+    /**
+     * Times a batch until the last event loop handing it out is done (the metrics' delivery stages). A batch for no
+     * socket of this instance counts as written when it is read.
+     */
     private final class LoopsWriting {
         private final AtomicInteger loopsLeft;
         private final long receivedAt;
-        private final List<ReceivedNotification> batch;
+        private final long[] recordTimestamps;
 
-        LoopsWriting(int loops, long receivedAt, List<ReceivedNotification> batch) {
+        LoopsWriting(int loops, long receivedAt, long[] recordTimestamps) {
             this.loopsLeft = new AtomicInteger(loops);
             this.receivedAt = receivedAt;
-            this.batch = batch;
+            this.recordTimestamps = recordTimestamps;
             if (loops == 0) {
-                written(); // no socket to write to
+                written();
             }
         }
 
@@ -129,7 +136,7 @@ public class NotificationBroadcaster {
         }
 
         private void written() {
-            metrics.batchWritten(System.nanoTime() - receivedAt, batch.stream().map(received -> received.notification().timestamp()).toList());
+            metrics.batchWritten(System.nanoTime() - receivedAt, recordTimestamps);
         }
     }
 

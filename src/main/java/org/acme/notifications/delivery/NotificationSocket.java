@@ -55,10 +55,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code {"type": "subscribe", "channel": "a"}} and {@code {"type": "unsubscribe", ...}}). A client may also
  * publish by sending {@code {"message": "..."}}.
  *
- * <p>Inbound processing is {@code CONCURRENT} only in name: websockets-next queues the open, each frame and the close
- * of a socket as tasks on its event loop, in arrival order, and the callbacks here finish there before returning, so
- * they still run one after the other. The default ({@code SERIAL}) would give every socket a queue of its own to wait
- * for asynchronous callbacks, for nothing (docs/performance.md: memory per socket).
+ * <p>Inbound processing is {@code CONCURRENT} only in name: websockets-next (3.33) queues the open, each frame, each
+ * error and the close of a socket as tasks on its event loop, in arrival order, and the open, text-frame and close
+ * callbacks here do their work there before returning, so they run one after the other (a binary frame or an
+ * oversized one only starts closing the socket). The default ({@code SERIAL}) would give every socket a queue of its
+ * own, ~1 KB, to wait for asynchronous callbacks (docs/performance.md: memory per socket). A websockets-next upgrade
+ * must keep that order: {@code NotificationSocketTest} checks it.
  */
 @WebSocket(path = NotificationSocket.PATH, inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class NotificationSocket {
@@ -321,6 +323,7 @@ public class NotificationSocket {
      * browser) is not an error of this service: the connection is already gone, there is nothing to close.
      */
     @OnError
+    @NonBlocking
     void onConnectionLost(IOException failure, WebSocketConnection connection) {
         LOG.debugf("Socket %s lost: %s", connection.id(), failure.getMessage());
     }

@@ -13,10 +13,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.URI;
+import java.util.List;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
@@ -82,6 +84,27 @@ class NotificationSocketTest {
             JsonNode error = client.awaitFrame("an error frame", f -> f.path("type").asText().equals("error"));
             assertThat(error.get("code").asText(), equalTo("message-too-large"));
             assertThat(error.get("status").asInt(), equalTo(413));
+        }
+    }
+
+    /**
+     * Frames a client sends the moment the upgrade completes are handled after the socket's open, one at a time, in
+     * the order sent: the endpoint relies on it (NotificationSocket, CONCURRENT processing).
+     */
+    @Test
+    void framesSentRightAfterTheUpgradeAreAnsweredInOrder() {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            client.send(Json.object("type", "subscribe", "channel", "lobby-1"));
+            client.send("hello");
+            client.send(Json.object("type", "unsubscribe", "channel", "lobby-1"));
+            client.send(Json.object("type", "subscribe", "channel", "lobby-2"));
+
+            List<String> answers = await("four answers").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> client.frames().stream()
+                    .filter(frame -> frame.has("type"))
+                    .map(frame -> frame.get("type").asText() + " " + frame.path("channel").asText(frame.path("code").asText()))
+                    .toList(), frames -> frames.size() >= 4);
+            assertThat(answers, contains("subscribed lobby-1", "error invalid-json", "unsubscribed lobby-1", "subscribed lobby-2"));
+            assertThat(client.isOpen(), is(true));
         }
     }
 

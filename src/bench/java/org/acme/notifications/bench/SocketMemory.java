@@ -1,23 +1,26 @@
 package org.acme.notifications.bench;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a socket keeps on the heap: the difference of two class histograms ({@code jcmd <pid> GC.class_histogram}, taken
+ * What a socket keeps in a JVM: the difference of two class histograms ({@code jcmd <pid> GC.class_histogram}, taken
  * after a full collection) divided by the sockets opened in between, per class and per owner (the library the class
- * belongs to; JDK classes such as {@code byte[]} or {@code HashMap$Node} are counted apart, whoever allocated them).
+ * belongs to; JDK classes such as {@code byte[]} or {@code HashMap$Node} are counted apart, whoever allocated them;
+ * an array by its element's class), and the growth of the JVM's committed memory by its native memory tracking.
  */
-final class ClassHistograms {
+final class SocketMemory {
 
     private static final Pattern ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
     private static final Map<String, String> OWNERS = new LinkedHashMap<>();
@@ -31,7 +34,7 @@ final class ClassHistograms {
         OWNERS.put("org.acme.", "this service");
     }
 
-    private ClassHistograms() {
+    private SocketMemory() {
     }
 
     /** Instances and bytes per class. */
@@ -54,10 +57,13 @@ final class ClassHistograms {
     /** Prints bytes per socket by owner, then the {@code top} classes that grew most, per socket; writes it all to {@code file}. */
     static void printGrowth(Map<String, Row> before, Map<String, Row> after, int sockets, int top, Path file) throws IOException {
         Map<String, Row> growth = new HashMap<>();
-        after.forEach((name, row) -> {
+        Set<String> classes = new HashSet<>(before.keySet());
+        classes.addAll(after.keySet());
+        for (String name : classes) {
             Row old = before.getOrDefault(name, new Row(0, 0));
-            growth.put(name, new Row(row.instances() - old.instances(), row.bytes() - old.bytes()));
-        });
+            Row now = after.getOrDefault(name, new Row(0, 0));
+            growth.put(name, new Row(now.instances() - old.instances(), now.bytes() - old.bytes()));
+        }
         Map<String, Long> byOwner = new LinkedHashMap<>();
         growth.forEach((name, row) -> byOwner.merge(owner(name), row.bytes(), Long::sum));
         StringBuilder text = new StringBuilder();
@@ -66,15 +72,15 @@ final class ClassHistograms {
         byOwner.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(owner ->
                 text.append(String.format("  %-24s %8.0f bytes%n", owner.getKey(), owner.getValue() / (double) sockets)));
         text.append(String.format("%n  %-90s %10s %10s%n", "class", "objects", "bytes"));
-        List<Map.Entry<String, Row>> classes = growth.entrySet().stream()
+        List<Map.Entry<String, Row>> largest = growth.entrySet().stream()
                 .sorted(Comparator.comparingLong((Map.Entry<String, Row> e) -> e.getValue().bytes()).reversed()).limit(top).toList();
-        for (Map.Entry<String, Row> entry : classes) {
+        for (Map.Entry<String, Row> entry : largest) {
             text.append(String.format("  %-90s %10.2f %10.0f%n", entry.getKey(),
                     entry.getValue().instances() / (double) sockets, entry.getValue().bytes() / (double) sockets));
         }
+        Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, text);
-        PrintStream out = System.out;
-        out.print(text);
+        System.out.print(text);
     }
 
     private static final Pattern NMT_CATEGORY = Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)", Pattern.MULTILINE);
@@ -95,13 +101,18 @@ final class ClassHistograms {
                 .map(category -> Map.entry(category.getKey(), category.getValue() - before.getOrDefault(category.getKey(), 0L)))
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(category -> text.append(String.format("  %-24s %8.0f bytes%n", category.getKey(), category.getValue() * 1024.0 / sockets)));
-        Files.writeString(file, text, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(file, text, StandardOpenOption.APPEND);
         System.out.print(text);
     }
 
+    /** The owner of a class; an array ({@code [B}, {@code [Lio.netty.X;}) by its element's class. */
     private static String owner(String className) {
-        return OWNERS.entrySet().stream().filter(owner -> className.startsWith(owner.getKey())).map(Map.Entry::getValue)
-                .findFirst().orElse(className.startsWith("java.") || className.startsWith("jdk.") || className.startsWith("[")
-                        || className.startsWith("sun.") ? "JDK types" : "other libraries");
+        String element = className.replaceFirst("^\\[+L?", "").replaceFirst(";$", "");
+        if (element.length() == 1) {
+            return "JDK types"; // an array of a primitive type
+        }
+        return OWNERS.entrySet().stream().filter(owner -> element.startsWith(owner.getKey())).map(Map.Entry::getValue)
+                .findFirst().orElse(element.startsWith("java.") || element.startsWith("jdk.") || element.startsWith("sun.")
+                        ? "JDK types" : "other libraries");
     }
 }
