@@ -211,11 +211,7 @@ public final class LoadTool {
     private Publishing publish(Vertx vertx, Sockets sockets) throws Exception {
         // Each notification goes to every socket, or (per user) to exactly one.
         int recipients = perUser ? 1 : sockets.measured().size();
-        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate; with --stages, the
-        // service's first scrape too, which loads classes and costs compiled code its speed for a while.
-        if (stages) {
-            serverMetrics(vertx);
-        }
+        // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate.
         long warmedUp = publishAll(vertx, 0, warmup, rate, null);
         awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
@@ -459,17 +455,12 @@ public final class LoadTool {
         return serverMetrics(vertx).get(name);
     }
 
-    /**
-     * The server's metrics once every notification it read is timed as written (a socket may parse a frame before its
-     * event loop has finished the batch and timed it), or after 5 s.
-     */
+    /** The server's metrics once every notification it read is timed as written, or after 5 s. */
     private Map<String, Double> settledServerMetrics(Vertx vertx) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (true) {
             Map<String, Double> metrics = serverMetrics(vertx);
-            double read = metrics.getOrDefault("notifications_consume_lag_seconds_count", 0.0)
-                    - metrics.getOrDefault("notifications_dead_lettered_total", 0.0);
-            if (metrics.getOrDefault("notifications_delivery_latency_seconds_count", 0.0) >= read || System.nanoTime() > deadline) {
+            if (Metrics.everyReadNotificationTimed(metrics) || System.nanoTime() > deadline) {
                 return metrics;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));

@@ -58,7 +58,7 @@ class OperationsEndpointsTest {
             second.awaitNotification(barrier);
             // and its writes were timed: every notification read is written (the socket may see it a moment earlier)
             Map<String, Double> before = await("every notification read is timed as written")
-                    .atMost(SocketClient.DELIVERY_TIMEOUT).until(this::metrics, OperationsEndpointsTest::everyReadNotificationTimed);
+                    .atMost(SocketClient.DELIVERY_TIMEOUT).until(this::metrics, Metrics::everyReadNotificationTimed);
             String last = "last " + UUID.randomUUID();
 
             Pipeline.publish("rest 1");
@@ -108,12 +108,6 @@ class OperationsEndpointsTest {
                 .body("components.schemas.NotificationRequest.required", hasItems("message"))
                 .body("components.schemas.Notification.properties.keySet()", hasItems("id", "message", "timestamp"))
                 .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"));
-    }
-
-    /** Every record read is either dead-lettered or a notification whose writes were timed. */
-    private static boolean everyReadNotificationTimed(Map<String, Double> samples) {
-        return samples.get("notifications_delivery_latency_seconds_count")
-                == samples.get("notifications_consume_lag_seconds_count") - samples.get("notifications_dead_lettered_total");
     }
 
     /** Samples of the service's own metrics, with the label sets trimmed to what the tests name. */

@@ -29,6 +29,16 @@ public final class Metrics {
         return samples;
     }
 
+    /**
+     * Whether every record the service read is either dead-lettered or a notification whose writes were timed: a socket
+     * may parse a frame a moment before its event loop has finished the batch and timed it.
+     */
+    public static boolean everyReadNotificationTimed(Map<String, Double> samples) {
+        return samples.getOrDefault("notifications_delivery_latency_seconds_count", 0.0)
+                == samples.getOrDefault("notifications_consume_lag_seconds_count", 0.0)
+                - samples.getOrDefault("notifications_dead_lettered_total", 0.0);
+    }
+
     /** Scrapes the service at {@code baseUri}. */
     public static Map<String, Double> scrape(URI baseUri) {
         try {
