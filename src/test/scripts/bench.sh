@@ -4,8 +4,8 @@
 #   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke [LoadTool options...]
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
-#   memory: 10,000 sockets, the JVM's memory read after a full collection (jcmd), with the heap's growth per socket by
-#   class and owner (target/bench/heap-per-socket.txt); the native executable has no jcmd here, so without one.
+#   memory: 10,000 sockets, the server's memory read after a full collection (a JVM's jcmd; a native executable's
+#   heap dump on SIGUSR1), with the heap's growth per socket by class and owner (target/bench/heap-per-socket.txt).
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
 #   PEER=nchan runs each run of the scenario against nginx + nchan too (src/bench/resources/nchan/nginx.conf, Debian's
 #   nginx-light and libnginx-mod-nchan), right after the service's, and prints one table with the medians and ratios.

@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The load tool: opens C sockets to /ws/notifications, publishes N notifications at R per second
@@ -51,6 +56,7 @@ public final class LoadTool {
                             [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]""";
 
     private final Map<String, String> options;
+    private final Vertx publisherVertx;
     private final URI url;
     private final int clients;
     private final int notifications;
@@ -66,13 +72,15 @@ public final class LoadTool {
     private final boolean peer;
     // --stages true: where the time goes, stage by stage (the service's histograms, the frames' record timestamps).
     private final boolean stages;
-    // --full-gc true: a JVM server's memory is read after a full collection (jcmd), so it is what it keeps, not garbage.
+    // --full-gc true: the server's memory is read after a full collection (a JVM's jcmd, a native executable's heap
+    // dump), so it is what it keeps, not garbage.
     private final boolean fullGc;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
-    private LoadTool(Map<String, String> options) {
+    private LoadTool(Map<String, String> options, Vertx publisherVertx) {
         this.options = options;
+        this.publisherVertx = publisherVertx;
         this.url = URI.create(options.getOrDefault("url", "http://127.0.0.1:8080"));
         this.clients = Integer.parseInt(options.getOrDefault("clients", "1000"));
         this.notifications = Integer.parseInt(options.getOrDefault("notifications", "200"));
@@ -99,24 +107,30 @@ public final class LoadTool {
             options.put(args[i].substring(2), args[++i]);
         }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        // Publishing has an event loop of its own: a POST and its answer do not queue behind the sockets' frames, as a
+        // publisher on another machine would not (the three loops still share the machine's cores).
+        Vertx publisherVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         Process launched = null;
-        if (options.containsKey("launch")) {
-            // Start-up: the tool is already running, so the service's start is not slowed by the tool's own.
-            options.put("started-at-ms", String.valueOf(System.currentTimeMillis()));
-            launched = new ProcessBuilder(options.get("launch").trim().split("\\s+"))
-                    .redirectErrorStream(true)
-                    .redirectOutput(Path.of(options.getOrDefault("launch-log", "target/bench/service.log")).toFile())
-                    .start();
-            options.put("server-pid", String.valueOf(launched.pid()));
-        }
         boolean delivered;
         try {
-            delivered = new LoadTool(options).run(vertx);
+            if (options.containsKey("launch")) {
+                // Start-up: the tool is already running, so the service's start is not slowed by the tool's own.
+                options.put("started-at-ms", String.valueOf(System.currentTimeMillis()));
+                launched = new ProcessBuilder(options.get("launch").trim().split("\\s+"))
+                        .redirectErrorStream(true)
+                        .redirectOutput(Path.of(options.getOrDefault("launch-log", "target/bench/service.log")).toFile())
+                        .start();
+                options.put("server-pid", String.valueOf(launched.pid()));
+            }
+            delivered = new LoadTool(options, publisherVertx).run(vertx);
         } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            if (launched != null) {
-                launched.destroy();
-                launched.waitFor(30, TimeUnit.SECONDS);
+            try {
+                Future.join(vertx.close(), publisherVertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } finally {
+                if (launched != null) {
+                    launched.destroy();
+                    launched.waitFor(30, TimeUnit.SECONDS);
+                }
             }
         }
         if (!delivered) {
@@ -159,10 +173,10 @@ public final class LoadTool {
     /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
     private Sockets connect(Vertx vertx) throws Exception {
         Path jcmd = fullGc ? serverJcmd() : null;
-        Map<String, SocketMemory.Row> histogramBefore = jcmd != null ? classHistogram(jcmd) : null;
+        Map<String, SocketMemory.Row> histogramBefore = fullGc ? classHistogram(jcmd) : null;
         Map<String, Long> nativeBefore = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssBefore = serverRssKb();
-        Long heapBefore = jcmd != null ? serverHeapUsedKb(vertx) : null;
+        Long heapBefore = fullGc ? serverHeapUsedKb(vertx) : null;
         WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
         Latencies latencies = new Latencies();
@@ -179,7 +193,7 @@ public final class LoadTool {
         report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
         List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), null, !peer), true);
-        Map<String, SocketMemory.Row> histogramConnected = jcmd != null ? classHistogram(jcmd) : null;
+        Map<String, SocketMemory.Row> histogramConnected = fullGc ? classHistogram(jcmd) : null;
         Map<String, Long> nativeConnected = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssConnected = serverRssKb();
         int sockets = Math.max(1, measured.size() + stalled.size());
@@ -189,9 +203,7 @@ public final class LoadTool {
             report.put("kb_per_connection", round((rssConnected - rssBefore) / (double) sockets));
         }
         if (fullGc) {
-            report.put("full_gc", jcmd != null ? "yes" : "not available: the server is not a JVM");
-        }
-        if (jcmd != null) {
+            report.put("full_gc", jcmd != null ? "jcmd GC.class_histogram" : "heap dump on SIGUSR1");
             Long heapConnected = serverHeapUsedKb(vertx);
             if (heapBefore != null && heapConnected != null) {
                 report.put("server_heap_before_kb", heapBefore);
@@ -212,7 +224,7 @@ public final class LoadTool {
         // Each notification goes to every socket, or (per user) to exactly one.
         int recipients = perUser ? 1 : sockets.measured().size();
         // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate.
-        long warmedUp = publishAll(vertx, 0, warmup, rate, null);
+        long warmedUp = publishAll(0, warmup, rate, null);
         awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
         report.put("warmup", warmup);
 
@@ -220,7 +232,7 @@ public final class LoadTool {
         Latencies acks = new Latencies();
         Long cpuBefore = serverCpuMillis();
         long start = System.nanoTime();
-        long accepted = publishAll(vertx, warmup, warmup + notifications, rate, acks);
+        long accepted = publishAll(warmup, warmup + notifications, rate, acks);
         long duration = System.nanoTime() - start;
         long expected = accepted * recipients;
         awaitDeliveries(sockets.measured(), BenchClient::received, expected);
@@ -380,7 +392,7 @@ public final class LoadTool {
      * in-flight at once; returns how many were accepted. Records each acceptance's time from its send in {@code acks}
      * (when not null).
      */
-    private long publishAll(Vertx vertx, long from, long to, double perSecond, Latencies acks) throws InterruptedException {
+    private long publishAll(long from, long to, double perSecond, Latencies acks) throws InterruptedException {
         String via = options.getOrDefault("via", "rest");
         AtomicLong accepted = new AtomicLong();
         AtomicLong refused = new AtomicLong();
@@ -389,7 +401,7 @@ public final class LoadTool {
         long behindSchedule = 0;
         try (Publisher publisher = "kafka".equals(via)
                 ? Publisher.kafka(options.getOrDefault("bootstrap-servers", "127.0.0.1:9092"), options.getOrDefault("topic", "notifications"))
-                : Publisher.rest(vertx, url, apiKey, inFlight, peer)) {
+                : Publisher.rest(publisherVertx, url, apiKey, inFlight, peer)) {
             long start = System.nanoTime();
             for (long seq = from; seq < to; seq++) {
                 if (perSecond > 0) {
@@ -495,7 +507,52 @@ public final class LoadTool {
 
     /** A class histogram of the server's heap, which collects the garbage first. */
     private Map<String, SocketMemory.Row> classHistogram(Path jcmd) throws IOException, InterruptedException {
-        return SocketMemory.parse(jcmd(jcmd, "GC.class_histogram"));
+        return jcmd != null ? SocketMemory.parse(jcmd(jcmd, "GC.class_histogram")) : heapDumpHistogram();
+    }
+
+    /**
+     * A native executable's class histogram, from the heap dump it writes to its working directory on SIGUSR1 (built
+     * with {@code --enable-monitoring=heapdump}, Quarkus' default) after a full collection: only a dump this call
+     * asked for is read, and deleted once read.
+     */
+    private Map<String, SocketMemory.Row> heapDumpHistogram() throws IOException, InterruptedException {
+        String pid = options.get("server-pid");
+        // Without a handler, SIGUSR1 would end the server.
+        String status = Files.readString(Path.of("/proc", pid, "status"));
+        Matcher caught = Pattern.compile("(?m)^SigCgt:\\s*([0-9a-f]+)$").matcher(status);
+        if (!caught.find() || (Long.parseUnsignedLong(caught.group(1), 16) & (1L << 9)) == 0) {
+            throw new IllegalStateException("The server (pid " + pid + ") has no SIGUSR1 handler: it cannot dump its heap");
+        }
+        Path directory = Path.of("/proc", pid, "cwd").toRealPath();
+        Pattern dumpName = Pattern.compile(Pattern.quote("svm-heapdump-" + pid + "-") + "\\d+\\.hprof");
+        Set<Path> earlier = heapDumps(directory, dumpName);
+        if (new ProcessBuilder("kill", "-USR1", pid).inheritIO().start().waitFor() != 0) {
+            throw new IllegalStateException("kill -USR1 " + pid + " failed");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long lastSize = -1;
+        while (System.nanoTime() < deadline && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+            Path dump = heapDumps(directory, dumpName).stream().filter(file -> !earlier.contains(file)).findFirst().orElse(null);
+            if (dump != null) {
+                // Written in place: complete once it ends with its last record and has stopped growing.
+                long size = Files.size(dump);
+                if (size == lastSize && HeapDumpHistogram.complete(dump)) {
+                    Map<String, SocketMemory.Row> histogram = HeapDumpHistogram.read(dump);
+                    Files.delete(dump); // kept when it cannot be read, to look into
+                    return histogram;
+                }
+                lastSize = size;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("No complete heap dump from pid " + pid + " in " + directory
+                + " within 2 minutes (its log says why)");
+    }
+
+    private static Set<Path> heapDumps(Path directory, Pattern dumpName) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(file -> dumpName.matcher(file.getFileName().toString()).matches()).collect(Collectors.toSet());
+        }
     }
 
     /** The JVM's committed memory by category, when the service runs with -XX:NativeMemoryTracking=summary. */
