@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a socket keeps in a JVM: the difference of two class histograms ({@code jcmd <pid> GC.class_histogram}, taken
- * after a full collection) divided by the sockets opened in between, per class and per owner (the library the class
+ * What a socket keeps: the difference of two class histograms taken after a full collection (a JVM's
+ * {@code jcmd <pid> GC.class_histogram}, a native executable's {@link HeapDumpHistogram}) divided by the sockets opened in between, per class and per owner (the library the class
  * belongs to; JDK classes such as {@code byte[]} or {@code HashMap$Node} are counted apart, whoever allocated them;
  * an array by its element's class), and the growth of the JVM's committed memory by its native memory tracking.
  */
