@@ -4,6 +4,11 @@
     'use strict';
 
     const MAX_SHOWN = 200;
+    // A socket reads at most 100 channels (notifications.channels.max-per-socket); all of them are asked for again at
+    // every reconnect, and the server's request line (16 KiB) has room for 100 of the longest names and a resume.
+    const MAX_CHANNELS = 100;
+    const CHANNEL_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+    const ID = /^[0-9]+-[0-9]+$/;
     const BACKOFF_MIN_MS = 500;
     const BACKOFF_MAX_MS = 10000;
 
@@ -35,6 +40,7 @@
     // The channels this tab reads; joined again at every reconnect with ?channels=.
     const CHANNELS = 'notifications.channels';
     let socket = null;
+    let retry = null; // the reconnect the last close scheduled
     let backoff = BACKOFF_MIN_MS;
 
     const handedOver = new URLSearchParams(location.hash.slice(1)).get('access-token');
@@ -84,6 +90,7 @@
     }
 
     function setChannels(names) {
+        names = names.slice(0, MAX_CHANNELS);
         sessionStorage.setItem(CHANNELS, JSON.stringify(names));
         channelList.replaceChildren(...names.map(function (name) {
             const item = document.createElement('li');
@@ -108,13 +115,16 @@
         signOut.hidden = !user;
     }
 
-    /** A new identity: the socket reconnects as it. */
+    /** A new identity: the socket reconnects as it. The old one is let go first: nothing it still receives counts. */
     function reconnect() {
         showIdentity();
         showState('connecting');
+        clearTimeout(retry);
         if (socket) {
-            socket.onclose = null;
-            socket.close();
+            const old = socket;
+            socket = null;
+            old.onopen = old.onmessage = old.onclose = null;
+            old.close();
         }
         connect();
     }
@@ -141,61 +151,99 @@
         }
     }
 
+    /** Keeps the id as its partition's last, unless a later one of that partition is kept already. */
+    function rememberId(id) {
+        const ids = lastIds();
+        const [partition, offset] = id.split('-');
+        const kept = ids[partition];
+        if (!kept || !ID.test(kept) || BigInt(kept.split('-')[1]) < BigInt(offset)) {
+            ids[partition] = id;
+            sessionStorage.setItem(lastIdsKey(), JSON.stringify(ids));
+        }
+    }
+
+    /** Forgets the ids the server can never resume from (all of them when it names none). */
+    function forgetIds(unknown) {
+        if (!Array.isArray(unknown)) {
+            sessionStorage.removeItem(lastIdsKey());
+            return;
+        }
+        const ids = lastIds();
+        unknown.forEach(function (id) {
+            const partition = id.split('-')[0];
+            if (ids[partition] === id) {
+                delete ids[partition];
+            }
+        });
+        sessionStorage.setItem(lastIdsKey(), JSON.stringify(ids));
+    }
+
     function showState(name) {
         state.textContent = name;
         state.className = 'state ' + name;
     }
 
+    /**
+     * The socket's address. Channel names (A-Z a-z 0-9 _ . : -) and ids (digits and -) are safe in a query as they
+     * are: written unescaped, 100 channels of the longest names take 6.5 KB of the server's 16 KiB request line.
+     */
     function socketUrl() {
-        const params = new URLSearchParams();
+        const params = [];
         if (apiKey) {
-            params.set('api-key', apiKey);
+            params.push('api-key=' + encodeURIComponent(apiKey));
         }
-        if (channels().length > 0) {
-            params.set('channels', channels().join(','));
+        const names = channels().filter(function (name) { return CHANNEL_NAME.test(name); }).slice(0, MAX_CHANNELS);
+        if (names.length > 0) {
+            params.push('channels=' + names.join(','));
         }
-        const since = Object.values(lastIds()).join(',');
+        const since = Object.values(lastIds()).filter(function (id) { return ID.test(id); }).join(',');
         if (since) {
-            params.set('since', since);
+            params.push('since=' + since);
         }
-        const query = params.toString();
         return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/notifications'
-            + (query ? '?' + query : '');
+            + (params.length > 0 ? '?' + params.join('&') : '');
     }
 
     function connect() {
         dropExpiredToken();
         const jwt = token();
         // Browsers cannot set headers on a WebSocket: the token travels as a subprotocol, next to the one spoken.
-        socket = jwt
+        const current = jwt
             ? new WebSocket(socketUrl(), ['notifications', 'quarkus-http-upgrade#Authorization#Bearer%20' + jwt])
             : new WebSocket(socketUrl());
-        socket.onopen = function () {
+        socket = current;
+        current.onopen = function () {
             backoff = BACKOFF_MIN_MS;
             showState('live');
         };
-        socket.onmessage = function (event) {
+        current.onmessage = function (event) {
+            if (socket !== current) {
+                return; // a socket this tab has let go of (another identity): what it says is not this tab's
+            }
             const frame = JSON.parse(event.data);
             if (frame.type === 'subscribed') {
                 setChannels(channels().filter(function (name) { return name !== frame.channel; }).concat([frame.channel]));
-            } else if (frame.type === 'unsubscribed' || (frame.type === 'error' && frame.channel)) {
-                setChannels(channels().filter(function (name) { return name !== frame.channel; }));
+            } else if (frame.type === 'unsubscribed' || (frame.type === 'error' && (frame.channel || frame.channels))) {
+                // A refusal at connect lists every channel refused for its reason in 'channels'.
+                const gone = frame.channels || [frame.channel];
+                setChannels(channels().filter(function (name) { return !gone.includes(name); }));
                 if (frame.detail) {
                     feedback.textContent = frame.detail;
                 }
             } else if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
             } else if (frame.type === 'unknown-id') {
-                // Final: the ids can never be resumed from (malformed, or not of this topic).
-                sessionStorage.removeItem(lastIdsKey());
+                // Final for the ids it names (malformed, or not of this topic): the others stay.
+                forgetIds(frame.unknown);
             } else if (typeof frame.message === 'string') {
-                const ids = lastIds();
-                ids[frame.id.split('-')[0]] = frame.id;
-                sessionStorage.setItem(lastIdsKey(), JSON.stringify(ids));
+                rememberId(frame.id);
                 show(frame);
             }
         };
-        socket.onclose = function (event) {
+        current.onclose = function (event) {
+            if (socket !== current) {
+                return;
+            }
             if (event.code === 4001) {
                 // The token expired: sign in again (dev) or go on as anonymous.
                 sessionStorage.removeItem(TOKEN);
@@ -207,7 +255,7 @@
             // Full jitter, so that many pages do not reconnect in lockstep after a restart.
             const delay = Math.random() * backoff;
             backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-            setTimeout(connect, delay);
+            retry = setTimeout(connect, delay);
         };
     }
 
@@ -267,6 +315,10 @@
 
     joinForm.addEventListener('submit', function (event) {
         event.preventDefault();
+        if (channels().length >= MAX_CHANNELS && !channels().includes(channelInput.value.trim())) {
+            feedback.textContent = 'This tab reads at most ' + MAX_CHANNELS + ' channels: leave one first.';
+            return;
+        }
         if (sendFrame({ type: 'subscribe', channel: channelInput.value.trim() })) {
             feedback.textContent = '';
             channelInput.value = '';

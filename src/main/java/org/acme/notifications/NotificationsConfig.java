@@ -109,9 +109,16 @@ public interface NotificationsConfig {
     History history();
 
     interface History {
-        /** Most recent notifications kept in memory, loaded from Kafka at start-up. */
+        /** Most recent notifications kept in memory (all partitions together), loaded from Kafka at start-up. */
         @WithDefault("10000")
         int size();
+
+        /**
+         * Most bytes of notification frames kept in memory, all partitions together: past it the oldest are dropped,
+         * as past {@link #size()}. Bounds the history (and its load at start-up) whatever the size of the messages.
+         */
+        @WithDefault("16M")
+        MemorySize maxBytes();
 
         /** Notifications older than this are not replayed. */
         @WithDefault("24h")

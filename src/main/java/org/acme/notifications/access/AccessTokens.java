@@ -7,25 +7,55 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jose4j.lang.UnresolvableKeyException;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Verifies a subscriber's access token (a JWT) by signature, issuer, audience and expiry, with smallrye-jwt and the
  * {@code mp.jwt.verify.*} settings. Only the socket's upgrade asks; no other request is authenticated, so the REST
  * trigger's {@code Authorization} header (an API key) is never read as a token.
+ *
+ * <p>A deployment that configured no key to verify tokens with has tokens off: start-up says so, and every token is
+ * refused (401) without asking smallrye-jwt, which would fail as if an identity provider were down (503).
  */
 @ApplicationScoped
 public class AccessTokens {
 
-    private final JWTParser parser;
+    /** Any of these configures a key that tokens are verified with (dev mode sets the first to a key of its own). */
+    private static final List<String> KEY_SETTINGS = List.of("mp.jwt.verify.publickey", "mp.jwt.verify.publickey.location",
+            "smallrye.jwt.verify.key.location", "smallrye.jwt.verify.secretkey");
+    private static final Logger LOG = Logger.getLogger(AccessTokens.class);
 
+    private final JWTParser parser;
+    private final boolean tokensOn;
+
+    @Inject
     public AccessTokens(JWTParser parser) {
+        this(parser, KEY_SETTINGS.stream().anyMatch(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class)
+                .filter(value -> !value.isBlank()).isPresent()));
+    }
+
+    AccessTokens(JWTParser parser, boolean tokensOn) {
         this.parser = parser;
+        this.tokensOn = tokensOn;
+    }
+
+    void sayWhetherTokensAreOn(@Observes StartupEvent event) {
+        if (!tokensOn) {
+            LOG.warn("Access tokens are off: no key to verify them is configured (mp.jwt.verify.publickey.location / "
+                    + "MP_JWT_VERIFY_PUBLICKEY_LOCATION). Sockets that send a token are refused with 401; sockets without "
+                    + "one are anonymous (broadcasts and public channels only).");
+        }
     }
 
     /**
@@ -39,6 +69,9 @@ public class AccessTokens {
         String token = ApiKeys.fromAuthorization(authorization);
         if (token == null) {
             return Uni.createFrom().item(SocketIdentity.ANONYMOUS);
+        }
+        if (!tokensOn) {
+            return Uni.createFrom().failure(new TokenRefused("access tokens are off: no key to verify them is configured"));
         }
         Context caller = Vertx.currentContext();
         Uni<SocketIdentity> verified = Uni.createFrom().item(() -> verify(token))

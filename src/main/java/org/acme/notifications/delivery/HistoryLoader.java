@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,15 +45,19 @@ public class HistoryLoader {
     private final Map<String, Object> kafkaConfig;
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
+    private final FrameEncoder encoder;
     private final NotificationsConfig config;
-    private final CompletableFuture<Map<Integer, Long>> loadedUpTo = new CompletableFuture<>();
+    // Empty when there is no history: not read by the deadline, or the read failed.
+    private final CompletableFuture<Optional<Map<Integer, Long>>> loadedUpTo = new CompletableFuture<>();
     private final Instant deadline;
 
     public HistoryLoader(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                         NotificationRequestParser parser, NotificationBroadcaster broadcaster, NotificationsConfig config) {
+                         NotificationRequestParser parser, NotificationBroadcaster broadcaster, FrameEncoder encoder,
+                         NotificationsConfig config) {
         this.kafkaConfig = kafkaConfig;
         this.parser = parser;
         this.broadcaster = broadcaster;
+        this.encoder = encoder;
         this.config = config;
         this.deadline = Instant.now().plus(config.history().loadTimeout());
     }
@@ -66,15 +71,15 @@ public class HistoryLoader {
 
     /**
      * Per partition, the offset the history was read up to (exclusive), where live consumption starts;
-     * empty when the history could not be read by the deadline. Blocks until then at most.
+     * empty when there is no history (not read by the deadline, or the read failed). Blocks until then at most.
      */
-    Map<Integer, Long> awaitLoaded() {
+    Optional<Map<Integer, Long>> awaitLoaded() {
         Duration left = Duration.between(Instant.now(), deadline.plus(GRACE));
         try {
             return loadedUpTo.get(Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             synchronized (loadedUpTo) {
-                if (loadedUpTo.complete(Map.of())) {
+                if (loadedUpTo.complete(Optional.empty())) {
                     LOG.warnf("The recent notifications were not loaded from Kafka by the deadline (%s); clients that "
                             + "reconnect now resume only from what arrives from here on", config.history().loadTimeout());
                 }
@@ -82,30 +87,37 @@ public class HistoryLoader {
             return loadedUpTo.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Map.of();
+            return Optional.empty();
         } catch (ExecutionException e) {
-            return Map.of(); // never completed exceptionally
+            return Optional.empty(); // never completed exceptionally
         }
     }
 
+    /**
+     * Reads and encodes the history, off every lock, then hands it over whole. Whatever fails on the way (Kafka, or
+     * memory for the frames) hands over nothing: the live stream then starts at the latest offsets, and a resume from
+     * before that start is told of its gap ({@code history-gap}), never resumed as if nothing were missing.
+     */
     private void load() {
         long started = System.nanoTime();
         KafkaConsumer<byte[], byte[]> consumer = null;
         try {
             consumer = new KafkaConsumer<>(consumerConfig());
             HistoryReader.Read read = new HistoryReader(consumer, deadline, Clock.systemUTC())
-                    .read(config.topic(), config.history().size(), this::toNotification);
-            if (handOver(read.startsAt(), read.notifications(), read.upTo())) {
+                    .read(config.topic(), config.history().size(), config.history().maxBytes().asLongValue(), this::toNotification);
+            List<RecentNotifications.Entry> entries = encoder.history(read.notifications());
+            if (handOver(read.startsAt(), entries, read.upTo())) {
                 LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
-                        read.notifications().size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+                        entries.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
             } else {
                 LOG.warnf("Dropped %d recent notifications loaded from Kafka after the deadline: the live stream had started "
-                        + "without them", read.notifications().size());
+                        + "without them", entries.size());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // An OutOfMemoryError here is the frames' direct memory: the load is given up, the service goes on.
             LOG.warnf("Could not load the recent notifications from Kafka (%s); clients that reconnect now "
-                    + "resume only from what arrives from here on", e.getMessage());
-            handOver(Map.of(), List.of(), Map.of());
+                    + "resume only from what arrives from here on, and are told of the gap", e.toString());
+            giveUp();
         } finally {
             if (consumer != null) {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(1))); // after the hand-over: closing may wait on Kafka
@@ -124,14 +136,21 @@ public class HistoryLoader {
     }
 
     /** Gives the history to the broadcaster unless the live consumer gave up waiting; false when it did. */
-    private boolean handOver(Map<Integer, Long> startsAt, List<ReceivedNotification> notifications, Map<Integer, Long> upTo) {
+    private boolean handOver(Map<Integer, Long> startsAt, List<RecentNotifications.Entry> entries, Map<Integer, Long> upTo) {
         synchronized (loadedUpTo) {
             if (loadedUpTo.isDone()) {
                 return false;
             }
-            broadcaster.loadHistory(startsAt, notifications);
-            loadedUpTo.complete(upTo);
+            broadcaster.loadHistory(startsAt, entries);
+            loadedUpTo.complete(Optional.of(upTo));
             return true;
+        }
+    }
+
+    /** No history: the live consumer need not wait for the deadline. */
+    private void giveUp() {
+        synchronized (loadedUpTo) {
+            loadedUpTo.complete(Optional.empty());
         }
     }
 

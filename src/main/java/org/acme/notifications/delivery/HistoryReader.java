@@ -39,10 +39,13 @@ final class HistoryReader {
     }
 
     /**
-     * At most {@code perPartition} records of each partition, each made a notification as it is read (null for a
-     * record that is not one: only notifications are kept); a {@link TimeoutException} past the deadline.
+     * The newest notifications of the topic, at most {@code maxCount} and about {@code maxBytes} (of record values)
+     * in all, whatever the number of partitions; each record is made a notification as it is read (null for one that
+     * is not: only notifications are kept). While reading, the oldest (by timestamp, each partition from its first
+     * offset on) are dropped as newer ones come, so no more than the bound and one poll is ever held; each
+     * partition's {@code startsAt} moves past what was dropped. A {@link TimeoutException} past the deadline.
      */
-    Read read(String topic, int perPartition, Function<ConsumerRecord<byte[], byte[]>, ReceivedNotification> toNotification) {
+    Read read(String topic, int maxCount, long maxBytes, Function<ConsumerRecord<byte[], byte[]>, ReceivedNotification> toNotification) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, left()).stream()
                 .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
         if (partitions.isEmpty()) {
@@ -53,23 +56,73 @@ final class HistoryReader {
         consumer.assign(partitions);
         Map<Integer, Long> startsAt = new HashMap<>();
         for (TopicPartition partition : partitions) {
-            long start = Math.max(beginning.get(partition), end.get(partition) - perPartition);
+            long start = Math.max(beginning.get(partition), end.get(partition) - maxCount);
             consumer.seek(partition, start);
             startsAt.put(partition.partition(), start);
         }
-        List<ReceivedNotification> notifications = new ArrayList<>();
+        Kept kept = new Kept(maxCount, maxBytes, startsAt);
         while (partitions.stream().anyMatch(partition -> consumer.position(partition, left()) < end.get(partition))) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(min(left(), Duration.ofMillis(200)))) {
                 ReceivedNotification notification = record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))
                         ? toNotification.apply(record) : null;
                 if (notification != null) {
-                    notifications.add(notification);
+                    kept.add(notification, Math.max(0, record.serializedValueSize()));
                 }
             }
         }
         Map<Integer, Long> upTo = new HashMap<>();
         end.forEach((partition, offset) -> upTo.put(partition.partition(), offset));
-        return new Read(inArrivalOrder(notifications), startsAt, upTo);
+        return new Read(inArrivalOrder(kept.all()), startsAt, upTo);
+    }
+
+    /** The notifications read so far, per partition in offset order, within the bounds. */
+    private static final class Kept {
+        private record Item(ReceivedNotification notification, int bytes) {
+        }
+
+        private final int maxCount;
+        private final long maxBytes;
+        private final Map<Integer, Long> startsAt;
+        private final Map<Integer, ArrayDeque<Item>> byPartition = new HashMap<>();
+        // The partitions that hold any, the one whose first is oldest first: where the next drop comes from.
+        private final PriorityQueue<ArrayDeque<Item>> oldestFirst = new PriorityQueue<>(
+                Comparator.comparing((ArrayDeque<Item> queue) -> queue.peek().notification().notification().timestamp())
+                        .thenComparingInt(queue -> queue.peek().notification().partition()));
+        private int count;
+        private long bytes;
+
+        Kept(int maxCount, long maxBytes, Map<Integer, Long> startsAt) {
+            this.maxCount = maxCount;
+            this.maxBytes = maxBytes;
+            this.startsAt = startsAt;
+        }
+
+        void add(ReceivedNotification notification, int size) {
+            ArrayDeque<Item> partition = byPartition.computeIfAbsent(notification.partition(), ignored -> new ArrayDeque<>());
+            boolean wasEmpty = partition.isEmpty();
+            partition.addLast(new Item(notification, size)); // a new last: the first, which orders the queue, stays
+            if (wasEmpty) {
+                oldestFirst.add(partition);
+            }
+            count++;
+            bytes += size;
+            while (count > maxCount || bytes > maxBytes) {
+                ArrayDeque<Item> oldest = oldestFirst.poll();
+                Item dropped = oldest.removeFirst();
+                count--;
+                bytes -= dropped.bytes();
+                startsAt.put(dropped.notification().partition(), dropped.notification().offset() + 1);
+                if (!oldest.isEmpty()) {
+                    oldestFirst.add(oldest);
+                }
+            }
+        }
+
+        List<ReceivedNotification> all() {
+            List<ReceivedNotification> all = new ArrayList<>(count);
+            byPartition.values().forEach(partition -> partition.forEach(item -> all.add(item.notification())));
+            return all;
+        }
     }
 
     /**

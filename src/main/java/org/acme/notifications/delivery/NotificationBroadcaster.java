@@ -1,14 +1,12 @@
 package org.acme.notifications.delivery;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.Target;
@@ -19,14 +17,13 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * Keeps the recent notifications and hands each new one to the sockets it is for ({@link Recipients}, one index
@@ -36,11 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * notification this instance had. The lock covers bookkeeping only; every write happens later, on the socket's own
  * event loop, through its {@link SocketOutbox}. The frames are encoded once ({@link TextFrames}).
  *
- * <p>A socket whose {@code since} is ahead of this instance (the history is still loading, or this
- * replica lags behind the one the client came from) waits, live for nothing, until this instance reaches
- * that id. Past {@code notifications.history.catch-up-timeout}, Kafka is asked where the topic ends: an
- * id beyond it is in no partition ({@code unknown-id}, then live); otherwise the socket is closed with
- * {@link #BEHIND} and may retry with the same id.
+ * <p>A socket whose {@code since} is ahead of this instance (the history is still loading, this replica lags
+ * behind the one the client came from, or names a partition added to the topic that this instance has not been
+ * given yet) waits, live for nothing but answered at once, until this instance reaches that id
+ * ({@link WaitingSockets}). Kafka is asked where the topic ends right away (a partition the topic does not have is
+ * {@code unknown-id} at once) and past {@code notifications.history.catch-up-timeout}: an id beyond the end is in no
+ * partition ({@code unknown-id}, then live); otherwise the socket is closed with {@link #BEHIND} and may retry with
+ * the same id.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
@@ -51,10 +50,9 @@ public class NotificationBroadcaster {
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
     private static final UserData.TypedKey<Subscriber> SUBSCRIBER = new UserData.TypedKey<>("subscriber");
 
-    private final ObjectMapper mapper;
+    private final FrameEncoder encoder;
     private final NotificationMetrics metrics;
     private final TopicEnds topicEnds;
-    private final int maxPendingFrames;
     private final long maxReplayBytes;
     private final Duration catchUpTimeout;
     private final int maxChannels;
@@ -62,15 +60,15 @@ public class NotificationBroadcaster {
     // All guarded by this.
     private final RecentNotifications recent;
     private final Map<EventLoop, Recipients> recipientsByLoop = new HashMap<>();
-    private final List<Waiting> waiting = new ArrayList<>();
+    private final WaitingSockets waiting = new WaitingSockets();
     private volatile boolean streamStarted; // written with the lock held; read without it by the readiness check
 
-    public NotificationBroadcaster(ObjectMapper mapper, NotificationMetrics metrics, TopicEnds topicEnds, NotificationsConfig config) {
-        this.mapper = mapper;
+    public NotificationBroadcaster(FrameEncoder encoder, NotificationMetrics metrics, TopicEnds topicEnds, NotificationsConfig config) {
+        this.encoder = encoder;
         this.metrics = metrics;
         this.topicEnds = topicEnds;
-        this.recent = new RecentNotifications(config.history().size(), config.history().maxAge());
-        this.maxPendingFrames = config.socket().maxPendingFrames();
+        this.recent = new RecentNotifications(config.history().size(), config.history().maxBytes().asLongValue(),
+                config.history().maxAge());
         this.maxReplayBytes = config.history().maxReplay().asLongValue();
         this.catchUpTimeout = config.history().catchUpTimeout();
         this.maxChannels = config.channels().maxPerSocket();
@@ -84,11 +82,13 @@ public class NotificationBroadcaster {
         if (batch.isEmpty()) {
             return;
         }
-        TextFrames frames = encodeAll(batch);
+        TextFrames frames = encoder.notifications(batch);
+        List<RecentNotifications.Entry> entries = FrameEncoder.entries(batch, frames);
         List<Target> targets = batch.stream().map(received -> received.notification().target()).toList();
+        Set<Integer> partitions = batch.stream().map(ReceivedNotification::partition).collect(Collectors.toSet());
         Map<String, Integer> handedOut = new HashMap<>();
         synchronized (this) {
-            remember(batch, frames);
+            entries.forEach(recent::add);
             // Who is live now: a later joiner gets these frames in its replay.
             Map<EventLoop, Runnable> handOuts = new HashMap<>();
             recipientsByLoop.forEach((loop, recipients) -> {
@@ -105,7 +105,7 @@ public class NotificationBroadcaster {
                     writing.loopDone();
                 }
             }));
-            resumeWaitingSockets();
+            resume(waiting.advanced(partitions, recent));
         }
         targets.forEach(target -> metrics.routed(target.kind()));
         handedOut.forEach(metrics::handedOut);
@@ -140,19 +140,13 @@ public class NotificationBroadcaster {
         }
     }
 
-    /** The history read from Kafka at start-up, in arrival order; comes before anything live. */
-    synchronized void loadHistory(Map<Integer, Long> startsAt, List<ReceivedNotification> notifications) {
+    /**
+     * The history read from Kafka at start-up, encoded, in arrival order; comes before anything live. Nothing here
+     * can fail: the coverage it claims from {@code startsAt} on is the coverage it has.
+     */
+    synchronized void loadHistory(Map<Integer, Long> startsAt, List<RecentNotifications.Entry> entries) {
         startsAt.forEach(recent::coverFrom);
-        // One buffer for the whole history, as for a live batch.
-        remember(notifications, encodeAll(notifications));
-    }
-
-    private void remember(List<ReceivedNotification> notifications, TextFrames frames) {
-        for (int i = 0; i < notifications.size(); i++) {
-            ReceivedNotification received = notifications.get(i);
-            recent.add(new RecentNotifications.Entry(received.partition(), received.offset(),
-                    received.notification().timestamp(), received.notification().target(), frames.frames()[i]));
-        }
+        entries.forEach(recent::add);
     }
 
     /**
@@ -165,8 +159,12 @@ public class NotificationBroadcaster {
                 recent.coverFrom(partition, offset);
             }
         });
+        boolean starting = !streamStarted;
         streamStarted = true;
-        resumeWaitingSockets();
+        if (starting) {
+            resume(waiting.started(recent));
+        }
+        resume(waiting.advanced(positions.keySet(), recent));
     }
 
     /** Whether resumes can be answered: the history is loaded (or given up) and the live stream has started. */
@@ -175,40 +173,44 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * A socket joins the stream, on its own event loop, as {@code identity}, subscribed to {@code channels}: it is
-     * first sent {@code opening} (the answers to its {@code ?channels=}); with {@code since}, then every kept
-     * notification after that position that it may see (preceded by a control frame if some are left out); then
-     * it is live.
+     * A socket joins the stream, on its own event loop, as {@code identity}, subscribed to {@code channels}, its frames
+     * going through {@code outbox}: it is first sent {@code opening} (the answers to its {@code ?channels=}); with
+     * {@code since}, then every kept notification after that position that it may see (preceded by a control frame if
+     * some are left out); then it is live.
      */
-    public void join(WebSocketConnection connection, SocketIdentity identity, Set<String> channels,
+    public void join(WebSocketConnection connection, SocketOutbox outbox, SocketIdentity identity, Set<String> channels,
                      List<ControlFrame> opening, String since) {
-        Channel channel = SocketChannels.of(connection);
-        EventLoop loop = channel.eventLoop();
+        EventLoop loop = SocketChannels.of(connection).eventLoop();
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("Sockets join on their event loop");
         }
-        Subscriber subscriber = new Subscriber(identity, new SocketOutbox(connection, channel, maxPendingFrames, metrics), loop);
+        Subscriber subscriber = new Subscriber(identity, outbox, loop);
         subscriber.channels.addAll(channels);
         connection.userData().put(SUBSCRIBER, subscriber);
-        List<ByteBuf> openingFrames = opening.stream().map(this::frameOf).toList();
+        opening.forEach(frame -> outbox.answer(encoder.answer(frame)));
         ResumePosition from = since == null ? null : ResumePosition.parse(since);
-        Replay replay;
+        Replay replay; // null while it waits
         synchronized (this) {
             if (since == null) {
                 goLive(subscriber);
-                replay = new Replay(openingFrames.toArray(ByteBuf[]::new), 0);
-            } else if (from != null && mustWait(from)) {
-                Waiting socket = new Waiting(subscriber, connection, new ArrayList<>(openingFrames), from, since);
-                socket.deadline = loop.schedule(() -> checkWhereTheTopicEnds(socket), catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                waiting.add(socket);
-                metrics.waitingSockets(waiting.size());
                 return;
+            }
+            if (from != null && mustWait(from)) {
+                WaitingSockets.Waiting socket = new WaitingSockets.Waiting(subscriber, connection, from, since);
+                socket.deadline = loop.schedule(() -> checkWhereTheTopicEnds(subscriber, true), catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                waiting.add(socket, streamStarted, recent);
+                metrics.waitingSockets(waiting.size());
+                replay = null;
             } else {
-                replay = replayFor(subscriber, openingFrames, from, since);
+                replay = replayFor(subscriber, from, since);
                 goLive(subscriber);
             }
         }
-        subscriber.outbox.replay(replay.frames(), replay.notifications());
+        if (replay != null) {
+            outbox.replay(replay.frames(), replay.notifications());
+        } else if (streamStarted) {
+            checkWhereTheTopicEnds(subscriber, false); // a partition the topic does not have need not wait to be told so
+        }
     }
 
     /** A closed socket leaves the stream. */
@@ -222,13 +224,10 @@ public class NotificationBroadcaster {
             recipientsByLoop.get(subscriber.loop).remove(subscriber);
             subscriber.live = false;
         }
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
-            Waiting socket = it.next();
-            if (socket.subscriber == subscriber) {
-                socket.deadline.cancel(false);
-                it.remove();
-                metrics.waitingSockets(waiting.size());
-            }
+        WaitingSockets.Waiting socket = waiting.remove(subscriber);
+        if (socket != null) {
+            socket.deadline.cancel(false);
+            metrics.waitingSockets(waiting.size());
         }
     }
 
@@ -272,76 +271,115 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * With the lock held: a live socket's answer is queued on its loop behind every batch handed out before, ahead
-     * of every later one; a waiting socket's goes out with its replay, before it.
+     * With the lock held: the answer is queued on the socket's loop behind every batch handed out before, ahead of
+     * every later one (a waiting socket's, ahead of its replay), and counts toward the socket's bounds.
      */
     private void answer(Subscriber subscriber, ControlFrame frame) {
-        if (!subscriber.live) {
-            waiting.stream().filter(socket -> socket.subscriber == subscriber).forEach(socket -> socket.opening.add(frameOf(frame)));
-            return;
-        }
-        TextFrames answer = TextFrames.encodeAnswer(encode(frame));
-        subscriber.loop.execute(() -> subscriber.outbox.offer(answer));
+        TextFrames answer = encoder.answer(frame);
+        subscriber.loop.execute(() -> subscriber.outbox.answer(answer));
     }
 
-    /** Whether a resume must wait: the stream has not started, or it names an id this instance has not received. */
+    /**
+     * Whether a resume must wait: the stream has not started, or it names an id this instance has not received (in a
+     * partition it reads, or in one it has not been given yet).
+     */
     private boolean mustWait(ResumePosition from) {
-        return !streamStarted || (recent.knowsAll(from) && recent.isAhead(from));
+        return !streamStarted || recent.isAhead(from);
     }
 
-    /** Makes live every waiting socket whose position this instance has now reached; with the lock held. */
-    private void resumeWaitingSockets() {
-        if (waiting.isEmpty()) {
-            return;
-        }
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
-            Waiting socket = it.next();
-            if (mustWait(socket.from)) {
-                continue;
-            }
-            it.remove();
+    /** Makes live the waiting sockets that this instance has now reached, each with its replay; with the lock held. */
+    private void resume(List<WaitingSockets.Waiting> reached) {
+        for (WaitingSockets.Waiting socket : reached) {
             socket.deadline.cancel(false);
-            Replay replay = replayFor(socket.subscriber, socket.opening, socket.from, socket.since);
+            Replay replay = replayFor(socket.subscriber, socket.from, socket.since);
             goLive(socket.subscriber);
             // Queued before any later batch's task for that loop: the replay is written first.
             socket.subscriber.loop.execute(() -> socket.subscriber.outbox.replay(replay.frames(), replay.notifications()));
         }
-        metrics.waitingSockets(waiting.size());
+        if (!reached.isEmpty()) {
+            metrics.waitingSockets(waiting.size());
+        }
     }
 
     /**
-     * The socket waited its time: if its id is beyond the end of the topic, no retry can help ({@code unknown-id},
-     * then live); if the id exists and this instance has not got there, the client may retry ({@link #BEHIND}).
+     * Asks Kafka where the topic ends, for the subscriber's socket if it still waits then. A partition the topic does
+     * not have can never be reached: those ids are forgotten at once ({@link #forgetUnknown}). Once the socket has
+     * waited its time ({@code timedOut}), an offset beyond the end of its partition is unknown too (an id just ahead
+     * is waited for until then: the client may come from a replica that is further on); otherwise this instance has
+     * not got there, and the client may retry ({@link #BEHIND}).
      */
-    private void checkWhereTheTopicEnds(Waiting socket) {
+    private void checkWhereTheTopicEnds(Subscriber subscriber, boolean timedOut) {
         CompletableFuture<Map<Integer, Long>> topicEnd;
         try {
-            topicEnd = topicEnds.of(socket.from.lastSeen().keySet());
+            topicEnd = topicEnds.ends();
         } catch (RuntimeException e) {
             topicEnd = CompletableFuture.failedFuture(e); // not known: the client may retry
         }
         topicEnd.whenComplete((ends, failure) -> {
-            boolean beyondTheTopic = failure == null && socket.from.lastSeen().entrySet().stream()
-                    .anyMatch(seen -> seen.getValue() >= ends.getOrDefault(seen.getKey(), 0L));
+            WaitingSockets.Waiting behind;
             synchronized (this) {
-                if (!waiting.remove(socket)) {
+                WaitingSockets.Waiting socket = waiting.get(subscriber);
+                if (socket == null) {
                     return; // it went live or left meanwhile
                 }
-                metrics.waitingSockets(waiting.size());
-                if (beyondTheTopic) {
-                    goLive(socket.subscriber);
-                    List<ByteBuf> frames = new ArrayList<>(socket.opening);
-                    frames.add(frameOf(ControlFrame.unknownId(socket.since)));
-                    ByteBuf[] unknown = frames.toArray(ByteBuf[]::new);
-                    socket.subscriber.loop.execute(() -> socket.subscriber.outbox.replay(unknown, 0));
+                Set<Integer> unknown = failure != null ? Set.of() : socket.from.lastSeen().entrySet().stream()
+                        .filter(seen -> !ends.containsKey(seen.getKey()) || (timedOut && seen.getValue() >= ends.get(seen.getKey())))
+                        .map(Map.Entry::getKey).collect(Collectors.toSet());
+                if (!unknown.isEmpty()) {
+                    forgetUnknown(socket, unknown, timedOut);
                     return;
                 }
+                if (!timedOut) {
+                    return; // it may be reached: it waits on
+                }
+                behind = waiting.remove(subscriber);
+                metrics.waitingSockets(waiting.size());
             }
-            LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
-            socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
-                    .subscribe().with(ignored -> {
-                    }, closing -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), closing.getMessage()));
+            closeBehind(behind);
         });
+    }
+
+    /**
+     * With the lock held: tells a waiting socket which ids of its {@code since} are in no partition
+     * ({@code unknown-id}), then resumes it from the others as if it had named only those: replayed and live at once
+     * when this instance has reached them, else waiting on (or, once its time is up, closed with {@link #BEHIND}).
+     */
+    private void forgetUnknown(WaitingSockets.Waiting socket, Set<Integer> unknownPartitions, boolean timedOut) {
+        Subscriber subscriber = socket.subscriber;
+        waiting.remove(subscriber);
+        Map<Integer, Long> known = new HashMap<>(socket.from.lastSeen());
+        known.keySet().removeAll(unknownPartitions);
+        ControlFrame told = ControlFrame.unknownId(socket.since, socket.from.lastSeen().entrySet().stream()
+                .filter(seen -> unknownPartitions.contains(seen.getKey()))
+                .map(seen -> new NotificationId(seen.getKey(), seen.getValue()).toString()).sorted().toList());
+        ResumePosition rest = new ResumePosition(Map.copyOf(known));
+        if (known.isEmpty() || !mustWait(rest)) {
+            socket.deadline.cancel(false);
+            metrics.waitingSockets(waiting.size());
+            List<ByteBuf> frames = new ArrayList<>(List.of(encoder.control(told)));
+            Replay replay = known.isEmpty() ? new Replay(new ByteBuf[0], 0) : replayFor(subscriber, rest, socket.since);
+            frames.addAll(List.of(replay.frames()));
+            goLive(subscriber);
+            ByteBuf[] all = frames.toArray(ByteBuf[]::new);
+            subscriber.loop.execute(() -> subscriber.outbox.replay(all, replay.notifications()));
+            return;
+        }
+        answer(subscriber, told);
+        if (timedOut) {
+            metrics.waitingSockets(waiting.size());
+            subscriber.loop.execute(() -> closeBehind(socket)); // behind the answer
+            return;
+        }
+        WaitingSockets.Waiting rested = new WaitingSockets.Waiting(subscriber, socket.connection, rest, socket.since);
+        rested.deadline = socket.deadline;
+        waiting.add(rested, true, recent);
+    }
+
+    private void closeBehind(WaitingSockets.Waiting socket) {
+        LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
+        socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
+                .subscribe().with(ignored -> {
+                }, closing -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), closing.getMessage()));
     }
 
     /** The frames of a resume and how many of them are notifications. */
@@ -349,22 +387,20 @@ public class NotificationBroadcaster {
     }
 
     /**
-     * The frames a resume from {@code from} gets, after {@code opening}, control frames included: only what the
-     * subscriber may see. With the lock held, and only for a position this instance has reached (or one it can
-     * never reach: malformed, or a partition it has no stream of).
+     * The frames a resume from {@code from} gets, control frames included: only what the subscriber may see. With
+     * the lock held, and only for a position this instance has reached, or a malformed one (null).
      */
-    private Replay replayFor(Subscriber subscriber, List<ByteBuf> opening, ResumePosition from, String since) {
-        List<ByteBuf> frames = new ArrayList<>(opening);
-        if (from == null || !recent.knowsAll(from)) {
-            frames.add(frameOf(ControlFrame.unknownId(since)));
-            return new Replay(frames.toArray(ByteBuf[]::new), 0);
+    private Replay replayFor(Subscriber subscriber, ResumePosition from, String since) {
+        if (from == null) {
+            return new Replay(new ByteBuf[] {encoder.control(ControlFrame.unknownId(since, null))}, 0);
         }
+        List<ByteBuf> frames = new ArrayList<>();
         RecentNotifications.Replay replay = recent.after(from, maxReplayBytes, subscriber::receives);
         if (!replay.complete()) {
-            frames.add(frameOf(ControlFrame.historyGap(since, replay.firstId())));
+            frames.add(encoder.control(ControlFrame.historyGap(since, replay.firstId())));
         }
         frames.addAll(replay.frames());
-        frames.add(frameOf(ControlFrame.resumed(since, replay.frames().size())));
+        frames.add(encoder.control(ControlFrame.resumed(since, replay.frames().size())));
         return new Replay(frames.toArray(ByteBuf[]::new), replay.frames().size());
     }
 
@@ -374,37 +410,4 @@ public class NotificationBroadcaster {
         subscriber.live = true;
     }
 
-    private TextFrames encodeAll(List<ReceivedNotification> notifications) {
-        return TextFrames.encode(notifications.stream().map(received -> encode(received.notification())).toList());
-    }
-
-    private ByteBuf frameOf(ControlFrame frame) {
-        return TextFrames.encode(encode(frame));
-    }
-
-    private String encode(Object frame) {
-        try {
-            return mapper.writeValueAsString(frame);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Frames always serialize", e);
-        }
-    }
-
-    /** A socket whose {@code since} this instance has not reached yet. */
-    private static final class Waiting {
-        final Subscriber subscriber;
-        final WebSocketConnection connection;
-        final List<ByteBuf> opening; // the answers to its ?channels= and to what it asked since
-        final ResumePosition from;
-        final String since;
-        ScheduledFuture<?> deadline;
-
-        Waiting(Subscriber subscriber, WebSocketConnection connection, List<ByteBuf> opening, ResumePosition from, String since) {
-            this.subscriber = subscriber;
-            this.connection = connection;
-            this.opening = opening;
-            this.from = from;
-            this.since = since;
-        }
-    }
 }

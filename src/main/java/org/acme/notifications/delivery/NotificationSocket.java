@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +47,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The socket browsers hold open. Notifications arrive here from {@link NotificationBroadcaster}: broadcasts,
@@ -70,8 +69,6 @@ public class NotificationSocket {
     /** Close code for a socket whose access token expired; the client reconnects with a fresh token. */
     public static final int TOKEN_EXPIRED = 4001;
 
-    /** Error frames written to one socket and not yet taken by the kernel; past it, the client is not reading. */
-    static final int MAX_UNREAD_REPLIES = 100;
     /**
      * Frames of any kind one socket may send per second, and at once: checked before a frame is even parsed, so
      * that a flood of frames (subscribe, unsubscribe, garbage) costs little and never holds the shared lock long.
@@ -82,11 +79,12 @@ public class NotificationSocket {
     private static final Logger LOG = Logger.getLogger(NotificationSocket.class);
     private static final UserData.TypedKey<TokenBucket> PUBLISH_RATE = new UserData.TypedKey<>("publish-rate");
     private static final UserData.TypedKey<TokenBucket> FRAME_RATE_LIMIT = new UserData.TypedKey<>("frame-rate");
-    private static final UserData.TypedKey<Replies> REPLIES = new UserData.TypedKey<>("replies");
+    private static final UserData.TypedKey<SocketOutbox> OUTBOX = new UserData.TypedKey<>("outbox");
 
     private final NotificationRequestParser parser;
     private final NotificationPublisher publisher;
     private final NotificationBroadcaster broadcaster;
+    private final FrameEncoder encoder;
     private final NotificationsConfig.Socket limits;
     private final NotificationMetrics metrics;
     private final PublishRates publishRates;
@@ -94,11 +92,12 @@ public class NotificationSocket {
     private final int maxChannels;
 
     public NotificationSocket(NotificationRequestParser parser, NotificationPublisher publisher, NotificationBroadcaster broadcaster,
-                              NotificationsConfig config, NotificationMetrics metrics, PublishRates publishRates,
-                              ChannelRules channelRules) {
+                              FrameEncoder encoder, NotificationsConfig config, NotificationMetrics metrics,
+                              PublishRates publishRates, ChannelRules channelRules) {
         this.parser = parser;
         this.publisher = publisher;
         this.broadcaster = broadcaster;
+        this.encoder = encoder;
         this.limits = config.socket();
         this.metrics = metrics;
         this.publishRates = publishRates;
@@ -107,7 +106,8 @@ public class NotificationSocket {
     }
 
     /**
-     * {@code ?channels=a,b}: each answered by a {@code subscribed} or an {@code error} frame. {@code ?since=<id>}:
+     * {@code ?channels=a,b}: each answered by a {@code subscribed} frame, the refused ones by one {@code error} frame
+     * per reason that lists them (a long list of refusals is one frame, not one each). {@code ?since=<id>}:
      * then replay what came after that notification, then go live. On the connection's own event loop, so
      * that the replayed frames are written in order.
      */
@@ -118,7 +118,8 @@ public class NotificationSocket {
         // Never tighter than the publishing rate: a socket may publish as fast as notifications.socket.publish-rate says.
         connection.userData().put(FRAME_RATE_LIMIT, new TokenBucket(Math.max(FRAME_RATE, limits.publishRate()),
                 Math.max(FRAME_BURST, limits.publishBurst())));
-        connection.userData().put(REPLIES, new Replies());
+        SocketOutbox outbox = new SocketOutbox(connection, SocketChannels.of(connection), limits.maxPendingFrames(), metrics);
+        connection.userData().put(OUTBOX, outbox);
         String query = connection.handshakeRequest().query();
         Map<String, List<String>> parameters;
         try {
@@ -136,18 +137,31 @@ public class NotificationSocket {
         closeWhenTokenExpires(connection, identity);
         Set<String> channels = new LinkedHashSet<>();
         List<ControlFrame> answers = new ArrayList<>();
+        Map<ErrorCode, Refused> refused = new LinkedHashMap<>();
         for (String channel : requestedChannels(parameters)) {
             Refusal refusal = channelRules.check(channel, identity);
             if (refusal == null && channels.size() >= maxChannels && !channels.contains(channel)) {
                 refusal = Refusal.tooManyChannels(maxChannels);
             }
             if (refusal != null) {
-                answers.add(ControlFrame.refused(channel, refusal));
+                Refusal first = refusal;
+                refused.computeIfAbsent(refusal.code(), code -> new Refused(first)).channels.add(channel);
             } else if (channels.add(channel)) {
                 answers.add(ControlFrame.subscribed(channel, null));
             }
         }
-        broadcaster.join(connection, identity, channels, answers, since);
+        refused.values().forEach(each -> answers.add(ControlFrame.refused(List.copyOf(each.channels), each.first)));
+        broadcaster.join(connection, outbox, identity, channels, answers, since);
+    }
+
+    /** The channels of {@code ?channels=} refused for one reason, each once, and the first refusal (its detail). */
+    private static final class Refused {
+        final Refusal first;
+        final Set<String> channels = new LinkedHashSet<>();
+
+        Refused(Refusal first) {
+            this.first = first;
+        }
     }
 
     private static List<String> requestedChannels(Map<String, List<String>> parameters) {
@@ -270,31 +284,18 @@ public class NotificationSocket {
     }
 
     /**
-     * Sends an error frame without waiting for it, unless this client keeps sending without reading what it
-     * is told: its replies would then pile up here without bound, and the socket is closed with 4008 instead.
+     * Sends an error frame through the socket's outbox, bounded with everything else the socket is sent (a client
+     * that keeps sending without reading what it is told is closed with 4008). Queued on the socket's event loop like
+     * the broadcaster's answers (replies also come from Kafka's callbacks): the answers to a client's frames come in
+     * the order it sent them.
      */
     private void reply(WebSocketConnection connection, ControlFrame frame) {
-        Replies replies = connection.userData().get(REPLIES);
-        if (replies.unread.incrementAndGet() > MAX_UNREAD_REPLIES) {
-            replies.unread.decrementAndGet();
-            if (replies.closing.compareAndSet(false, true)) {
-                LOG.debugf("Closing socket %s: it sends frames and does not read the replies", connection.id());
-                // No grace: it has shown it reads nothing, and every frame it goes on sending costs work here.
-                SocketOutbox.closeTooSlow(connection, SocketChannels.of(connection), "sends frames but reads no replies",
-                        Duration.ZERO, metrics);
-            }
-            return;
+        SocketOutbox outbox = connection.userData().get(OUTBOX);
+        if (outbox == null) {
+            return; // closed before it opened
         }
-        connection.sendText(frame).subscribe().with(written -> replies.unread.decrementAndGet(), failure -> {
-            replies.unread.decrementAndGet();
-            LOG.debugf("Could not reply to socket %s: %s", connection.id(), failure.getMessage());
-        });
-    }
-
-    /** The error frames on their way to one socket; replies come from the event loop and from Kafka's callbacks. */
-    private static final class Replies {
-        final AtomicInteger unread = new AtomicInteger();
-        final AtomicBoolean closing = new AtomicBoolean();
+        TextFrames answer = encoder.answer(frame);
+        SocketChannels.of(connection).eventLoop().execute(() -> outbox.answer(answer));
     }
 
     /** The socket speaks JSON text: a binary frame closes it with 1003 (unsupported data). */

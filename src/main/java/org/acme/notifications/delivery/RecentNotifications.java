@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * The last notifications, as encoded frames, in the order they were delivered: what a reconnecting client
- * is replayed. Bounded by count and age. Not thread-safe: {@link NotificationBroadcaster} guards it.
+ * is replayed. Bounded by count, by bytes of frames and by age. Not thread-safe: {@link NotificationBroadcaster}
+ * guards it.
  */
 class RecentNotifications {
 
@@ -35,15 +36,18 @@ class RecentNotifications {
 
     private final Deque<Entry> entries = new ArrayDeque<>();
     private final int maxSize;
+    private final long maxBytes;
     private final Duration maxAge;
+    private long bytes;
     // Per partition: the first offset from which every notification is still here. Offsets below it
     // were dropped (or never loaded), so a resume from before it has a gap.
     private final Map<Integer, Long> coveredFrom = new HashMap<>();
     // Per partition: the offset after the newest record seen; a resume from there on is ahead of this instance.
     private final Map<Integer, Long> next = new HashMap<>();
 
-    RecentNotifications(int maxSize, Duration maxAge) {
+    RecentNotifications(int maxSize, long maxBytes, Duration maxAge) {
         this.maxSize = maxSize;
+        this.maxBytes = maxBytes;
         this.maxAge = maxAge;
     }
 
@@ -57,7 +61,8 @@ class RecentNotifications {
         coveredFrom.putIfAbsent(entry.partition(), entry.offset());
         next.put(entry.partition(), entry.offset() + 1);
         entries.addLast(entry);
-        while (entries.size() > maxSize) {
+        bytes += entry.frame().readableBytes();
+        while (entries.size() > maxSize || bytes > maxBytes) {
             drop(entries.removeFirst());
         }
     }
@@ -72,21 +77,29 @@ class RecentNotifications {
         return next.keySet().containsAll(position.lastSeen().keySet());
     }
 
-    /** Whether the position names a notification this instance has not received yet (in a partition it knows). */
+    /**
+     * Whether the position names a notification this instance has not received yet: in a partition it knows, or in
+     * one it has no stream of yet (a partition added to the topic that this instance's consumer has not been given).
+     */
     boolean isAhead(ResumePosition position) {
-        return position.lastSeen().entrySet().stream()
-                .anyMatch(seen -> next.containsKey(seen.getKey()) && seen.getValue() >= next.get(seen.getKey()));
+        return position.lastSeen().entrySet().stream().anyMatch(seen -> seen.getValue() >= next(seen.getKey()));
+    }
+
+    /** The offset after the newest record of that partition this instance has seen; 0 for a partition it has no stream of. */
+    long next(int partition) {
+        return next.getOrDefault(partition, 0L);
     }
 
     /**
-     * Everything after {@code position} that is {@code visible} to the one resuming, oldest first, at most {@code maxBytes} of frames (the newest ones); only
+     * Everything after {@code position} that is {@code visible} to the one resuming, oldest first, at most {@code budget} bytes of frames (the newest ones); only
      * for a position this instance has reached. A named partition resumes after its id. A partition the client
      * has no id for had nothing while the client was connected (or it would have one), so it resumes after the
      * newest named id, in the order this instance received the notifications. Reads from the newest back, only
      * as far as the replay goes: the cost is the replay's, not the history's.
      */
-    Replay after(ResumePosition position, long maxBytes, Predicate<Target> visible) {
-        dropOlderThan(Instant.now().minus(maxAge));
+    Replay after(ResumePosition position, long budget, Predicate<Target> visible) {
+        Instant oldestKept = Instant.now().minus(maxAge);
+        dropOlderThan(oldestKept);
         Map<Integer, Long> lastSeen = position.lastSeen();
         Set<Integer> notPassed = new HashSet<>(lastSeen.keySet());
         if (lastSeen.keySet().containsAll(next.keySet())) {
@@ -96,7 +109,8 @@ class RecentNotifications {
         }
         boolean passedNewestNamed = false;
         boolean cut = false;
-        long bytes = 0;
+        boolean aged = false; // older than the age limit, behind a younger one: left out like a dropped one
+        long replayBytes = 0;
         Deque<Entry> replayed = new ArrayDeque<>();
         for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext() && !notPassed.isEmpty(); ) {
             Entry entry = it.next();
@@ -107,17 +121,21 @@ class RecentNotifications {
                 passedNewestNamed |= entry.offset() == seen;
             }
             if (wanted && visible.test(entry.target())) {
-                if (bytes + entry.frame().readableBytes() > maxBytes) {
+                if (entry.timestamp().isBefore(oldestKept)) {
+                    aged = true;
+                    continue;
+                }
+                if (replayBytes + entry.frame().readableBytes() > budget) {
                     cut = true;
                     break;
                 }
-                bytes += entry.frame().readableBytes();
+                replayBytes += entry.frame().readableBytes();
                 replayed.addFirst(entry);
             }
         }
-        // Complete when nothing was left out for the budget, every named partition is kept from just after its
+        // Complete when nothing was left out for the budget or its age, every named partition is kept from just after its
         // id on, and (if some partition is not named) the newest named id was here to count the others from.
-        boolean complete = !cut
+        boolean complete = !cut && !aged
                 && lastSeen.entrySet().stream().allMatch(seen -> seen.getValue() + 1 >= coveredFrom.getOrDefault(seen.getKey(), 0L))
                 && (passedNewestNamed || lastSeen.keySet().containsAll(next.keySet()));
         Entry first = replayed.peekFirst();
@@ -143,6 +161,7 @@ class RecentNotifications {
     }
 
     private void drop(Entry entry) {
+        bytes -= entry.frame().readableBytes();
         coveredFrom.merge(entry.partition(), entry.offset() + 1, Math::max);
     }
 }

@@ -10,6 +10,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,8 +25,11 @@ import java.util.concurrent.TimeUnit;
  * own frames here, as references to buffers shared by every socket, instead of copies in the channel. A
  * replay is copied into a buffer {@value #CHUNK_BYTES} bytes at a time, as the socket takes it.
  *
- * <p>A socket with more than {@code maxPendingFrames} live frames waiting (queued here or not yet taken
- * by the kernel) is closed with {@link #TOO_SLOW}; its replay has its own bound, set by the history.
+ * <p>Answers to what the client sent (subscribed, errors, ...) go the same way, in order with the notifications,
+ * and count with them: a socket with more than {@code maxPendingFrames} frames waiting (queued here or not yet
+ * taken by the kernel) is closed with {@link #TOO_SLOW}, and so, at once, is one with more than
+ * {@value #MAX_UNREAD_ANSWERS} answers waiting: it sends and does not read. Its replay has its own bound, set by
+ * the history.
  */
 final class SocketOutbox {
 
@@ -31,6 +37,8 @@ final class SocketOutbox {
     static final int TOO_SLOW = 4008;
     /** How long a client closed for not reading has to read up to its close frame. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
+    /** Answers written to one socket and not yet taken by the kernel; past it, the client is not reading. */
+    static final int MAX_UNREAD_ANSWERS = 100;
     private static final int CHUNK_BYTES = 32 * 1024;
     private static final Logger LOG = Logger.getLogger(SocketOutbox.class);
 
@@ -42,8 +50,9 @@ final class SocketOutbox {
     private ByteBuf[] replay = new ByteBuf[0];
     private int replayed;
     private int replayedNotifications; // counted as delivered once the whole replay is written
-    private final ArrayDeque<TextFrames> live = new ArrayDeque<>();
-    private int liveWaiting; // live frames queued here or in the channel
+    private final ArrayDeque<TextFrames> live = new ArrayDeque<>(); // notifications and answers, in order
+    private int liveWaiting; // live frames (answers too) queued here or in the channel
+    private int answersWaiting; // of which answers
     private boolean writing; // a write is in the channel; its completion writes the next
     private boolean draining;
     private boolean closing;
@@ -57,12 +66,44 @@ final class SocketOutbox {
 
     /**
      * Frames to write before any live batch: a replay of {@code notifications} notifications and its control
-     * frames. Called once, when the socket joins.
+     * frames. Called once, when the socket goes live. The answers queued before it (a socket that waited for its
+     * {@code since} is answered meanwhile) stay ahead of it.
      */
     void replay(ByteBuf[] frames, int notifications) {
-        replay = frames;
+        if (closed()) {
+            return;
+        }
+        if (live.isEmpty()) {
+            replay = frames;
+        } else {
+            // Only answers can be queued before a socket is live: they go first, then the replay.
+            List<ByteBuf> ordered = new ArrayList<>();
+            for (TextFrames answers; (answers = live.poll()) != null; ) {
+                ordered.addAll(Arrays.asList(answers.frames()));
+                liveWaiting -= answers.count();
+                answersWaiting -= answers.count();
+            }
+            ordered.addAll(Arrays.asList(frames));
+            replay = ordered.toArray(ByteBuf[]::new);
+        }
         replayedNotifications = notifications;
         drain();
+    }
+
+    /**
+     * An answer to what the client sent, behind everything queued before it; a client that lets too many wait (it
+     * sends and does not read) is closed at once instead, with no grace: every frame it goes on sending costs work.
+     */
+    void answer(TextFrames answer) {
+        if (closed()) {
+            return;
+        }
+        if (answersWaiting + answer.count() > MAX_UNREAD_ANSWERS) {
+            closeTooSlow(0, "sends frames but reads no answers", Duration.ZERO);
+            return;
+        }
+        answersWaiting += answer.count();
+        offer(answer);
     }
 
     /** A live batch for this socket; a socket that let too many wait is closed instead. */
@@ -73,10 +114,12 @@ final class SocketOutbox {
         }
         // One batch is always taken when nothing waits: a poll may bring more than the limit at once.
         if (liveWaiting > 0 && liveWaiting + batch.count() > maxPendingFrames) {
-            closeTooSlow(batch.notificationCount());
+            closeTooSlow(batch.notificationCount(), "reconnect with ?since=<last id>", CLOSE_GRACE);
             return;
         }
-        live.add(batch);
+        // A batch that must wait behind others is detached from its poll's buffer if it is a small part of it.
+        boolean waits = writing || !live.isEmpty() || replayed < replay.length;
+        live.add(waits ? batch.detached() : batch);
         liveWaiting += batch.count();
         drain();
     }
@@ -113,6 +156,9 @@ final class SocketOutbox {
             metrics.delivered(batch.notificationCount());
             written.addListener(done -> {
                 liveWaiting -= batch.count();
+                if (!batch.notifications()) {
+                    answersWaiting -= batch.count();
+                }
                 wrote(done.isSuccess());
             });
         }
@@ -151,21 +197,16 @@ final class SocketOutbox {
         return closing || connection.isClosed() || !channel.isActive();
     }
 
-    private void closeTooSlow(int dropped) {
+    /**
+     * Closes a socket whose client does not read, with {@link #TOO_SLOW}, dropping what waits for it. The close
+     * frame waits behind what the client has not read, so the client has {@code grace} to read up to it; then the
+     * connection is dropped, and with it the place it holds.
+     */
+    private void closeTooSlow(int dropped, String reason, Duration grace) {
         closing = true;
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::notificationCount).sum());
         live.clear();
-        LOG.debugf("Closing socket %s: more than %d frames waiting", connection.id(), maxPendingFrames);
-        closeTooSlow(connection, channel, "reconnect with ?since=<last id>", CLOSE_GRACE, metrics);
-    }
-
-    /**
-     * Closes a socket whose client does not read, with {@link #TOO_SLOW}. The close frame waits behind what
-     * the client has not read, so the client has {@code grace} to read up to it; then the connection is
-     * dropped, and with it the place it holds.
-     */
-    static void closeTooSlow(WebSocketConnection connection, Channel channel, String reason, Duration grace,
-                             NotificationMetrics metrics) {
+        LOG.debugf("Closing socket %s: too slow, %s", connection.id(), reason);
         if (connection.isClosed()) {
             return; // closed for another reason already
         }

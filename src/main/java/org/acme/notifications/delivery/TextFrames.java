@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,8 +16,11 @@ import java.util.List;
  * <p>A batch is one buffer holding its frames one after the other: a socket that gets the whole batch
  * writes it with one write, and the history keeps a slice of it per notification. The buffers are shared
  * by every socket and freed by the garbage collector, never by a release; each write takes its own view.
+ *
+ * @param sharedBytes the size of the buffer the frames are views of: a socket that holds a few frames of a big
+ *                    batch keeps all of it alive ({@link #detached()})
  */
-record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications) {
+record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications, int sharedBytes) {
 
     /** Notification frames, counted as delivered (or dropped) in the metrics. */
     static TextFrames encode(List<String> texts) {
@@ -30,24 +34,36 @@ record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications) {
 
     private static TextFrames encode(List<String> texts, boolean notifications) {
         byte[][] payloads = texts.stream().map(text -> text.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-        int size = 0;
+        long size = 0;
         for (byte[] payload : payloads) {
             size += headerLength(payload.length) + payload.length;
         }
-        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
-        int[] starts = new int[payloads.length];
-        for (int i = 0; i < payloads.length; i++) {
-            starts[i] = buffer.position();
-            putFrame(buffer, payloads[i]);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize(size));
+        for (byte[] payload : payloads) {
+            putFrame(buffer, payload);
         }
+        return framesOf(buffer, notifications);
+    }
+
+    /** Frames already put in {@code buffer} one after the other, as shared views. */
+    private static TextFrames framesOf(ByteBuffer buffer, boolean notifications) {
         buffer.flip();
         ByteBuf all = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(buffer));
-        ByteBuf[] frames = new ByteBuf[payloads.length];
-        for (int i = 0; i < payloads.length; i++) {
-            int end = i + 1 < payloads.length ? starts[i + 1] : size;
-            frames[i] = all.slice(starts[i], end - starts[i]);
+        List<ByteBuf> frames = new ArrayList<>();
+        for (int start = 0; start < all.writerIndex(); ) {
+            int length = frameLength(all, start);
+            frames.add(all.slice(start, length));
+            start += length;
         }
-        return new TextFrames(all, frames, notifications);
+        return new TextFrames(all, frames.toArray(ByteBuf[]::new), notifications, all.readableBytes());
+    }
+
+    /** One buffer holds at most 2 GiB: callers bound what they encode at once far below that. */
+    private static int bufferSize(long size) {
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Too many bytes of frames for one buffer: " + size);
+        }
+        return (int) size;
     }
 
     /** One frame on its own, for a control frame or a notification loaded into the history. */
@@ -66,7 +82,29 @@ record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications) {
         }
         ByteBuf joined = picked.length == 1 ? picked[0]
                 : Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(picked.length, duplicates(picked)));
-        return new TextFrames(joined, picked, notifications);
+        return new TextFrames(joined, picked, notifications, sharedBytes);
+    }
+
+    /**
+     * These frames in a buffer of their own when they are less than half of the one they are views of, else as they
+     * are: for a socket that must queue them, so that a client that stopped reading pins at most twice the bytes it
+     * is owed, not every poll it was handed a frame of. Short of direct memory, they stay views.
+     */
+    TextFrames detached() {
+        int bytes = all.readableBytes();
+        if (bytes * 2L >= sharedBytes) {
+            return this;
+        }
+        ByteBuffer copy;
+        try {
+            copy = ByteBuffer.allocateDirect(bytes);
+        } catch (OutOfMemoryError noDirectMemory) {
+            return this;
+        }
+        for (ByteBuf frame : frames) {
+            copy.put(frame.nioBuffer());
+        }
+        return framesOf(copy, notifications);
     }
 
     private static ByteBuf[] duplicates(ByteBuf[] buffers) {
@@ -84,6 +122,18 @@ record TextFrames(ByteBuf all, ByteBuf[] frames, boolean notifications) {
     /** How many of the frames are notifications, for the metrics. */
     int notificationCount() {
         return notifications ? frames.length : 0;
+    }
+
+    /** The length, header included, of the frame at {@code start} (as {@link #putFrame} wrote it). */
+    private static int frameLength(ByteBuf buffer, int start) {
+        int length = buffer.getByte(start + 1) & 0x7F;
+        if (length == 126) {
+            return 4 + buffer.getUnsignedShort(start + 2);
+        }
+        if (length == 127) {
+            return 10 + (int) buffer.getLong(start + 2);
+        }
+        return 2 + length;
     }
 
     private static int headerLength(int payloadLength) {

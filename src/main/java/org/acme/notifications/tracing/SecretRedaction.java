@@ -7,25 +7,48 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Browsers cannot set headers on a WebSocket, so a socket's API key may come as {@code ?api-key=}: its value
- * is replaced in every span's URL attributes as the span starts, before anything can export it.
+ * is replaced in every span's URL attributes as the span starts, before anything can export it. Parameter names are
+ * compared as the server reads them, decoded: Vert.x decodes any percent-escape in a name, so {@code %61pi-key} is
+ * the key too.
  */
 @ApplicationScoped
 public class SecretRedaction implements SpanProcessor {
 
     static final String REDACTED = "REDACTED";
-    // The name as sent, or percent-encoded (Vert.x decodes names too, so api%2Dkey= is a key as well).
-    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:^|[?&;])api(?:-|%2d)key=)[^&#;]*");
+    private static final String SECRET_PARAMETER = "api-key";
+    // One name=value of a query (after ?, & or ;, up to the next of them or #).
+    private static final Pattern PARAMETER = Pattern.compile("(^|[?&;])([^=&#;?]*)=([^&#;]*)");
     private static final List<AttributeKey<String>> URL_ATTRIBUTES = List.of(
             AttributeKey.stringKey("url.query"), AttributeKey.stringKey("url.full"),
             AttributeKey.stringKey("http.target"), AttributeKey.stringKey("http.url"));
 
     static String redact(String url) {
-        return SECRET_PARAMETER.matcher(url).replaceAll("$1" + REDACTED);
+        Matcher parameter = PARAMETER.matcher(url);
+        StringBuilder redacted = new StringBuilder();
+        while (parameter.find()) {
+            String value = isSecret(parameter.group(2)) ? REDACTED : parameter.group(3);
+            parameter.appendReplacement(redacted, Matcher.quoteReplacement(parameter.group(1) + parameter.group(2) + "=" + value));
+        }
+        parameter.appendTail(redacted);
+        return redacted.toString();
+    }
+
+    private static boolean isSecret(String name) {
+        String decoded;
+        try {
+            decoded = URLDecoder.decode(name, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return true; // a name the server cannot read either: redacting it costs nothing
+        }
+        return decoded.equalsIgnoreCase(SECRET_PARAMETER);
     }
 
     @Override

@@ -21,7 +21,7 @@ class AccessTokensTest {
 
     @Test
     void aTokenThatDoesNotVerifyIsRefused() {
-        AccessTokens tokens = new AccessTokens(failingWith(new ParseException("Failed to verify a token",
+        AccessTokens tokens = tokensOn(failingWith(new ParseException("Failed to verify a token",
                 new IllegalArgumentException("signature mismatch"))));
 
         assertThrows(AccessTokens.TokenRefused.class, () -> identify(tokens, "Bearer abc"));
@@ -29,7 +29,7 @@ class AccessTokensTest {
 
     @Test
     void keysThatCannotBeHadAreNotTheTokensFault() {
-        AccessTokens tokens = new AccessTokens(failingWith(new ParseException("Failed to verify a token",
+        AccessTokens tokens = tokensOn(failingWith(new ParseException("Failed to verify a token",
                 new UnresolvableKeyException("Failed to load a key from https://idp.example/jwks"))));
 
         assertThrows(AccessTokens.KeysUnavailable.class, () -> identify(tokens, "Bearer abc"));
@@ -37,7 +37,7 @@ class AccessTokensTest {
 
     @Test
     void aKeyIdTheProviderDoesNotHaveIsTheTokensFault() {
-        AccessTokens tokens = new AccessTokens(failingWith(new ParseException("Failed to verify a token",
+        AccessTokens tokens = tokensOn(failingWith(new ParseException("Failed to verify a token",
                 new UnresolvableKeyException("no key", new UnmatchedTokenKidException("kid 'x' is unknown")))));
 
         assertThrows(AccessTokens.TokenRefused.class, () -> identify(tokens, "Bearer abc"));
@@ -45,10 +45,24 @@ class AccessTokensTest {
 
     @Test
     void noBearerTokenMeansAnonymous() {
-        AccessTokens tokens = new AccessTokens(failingWith(new ParseException("never asked")));
+        AccessTokens tokens = tokensOn(failingWith(new ParseException("never asked")));
 
         assertEquals(SocketIdentity.ANONYMOUS, identify(tokens, null));
         assertEquals(SocketIdentity.ANONYMOUS, identify(tokens, "Basic dXNlcjpwYXNz"));
+    }
+
+    /** Without a key to verify them with, every token is refused, and the parser is never asked (it would answer 503). */
+    @Test
+    void withTokensOffEveryTokenIsRefused() {
+        AccessTokens tokens = new AccessTokens(failingWith(new ParseException("never asked",
+                new UnresolvableKeyException("resourceLocation is null"))), false);
+
+        assertThrows(AccessTokens.TokenRefused.class, () -> identify(tokens, "Bearer abc"));
+        assertEquals(SocketIdentity.ANONYMOUS, identify(tokens, null));
+    }
+
+    private static AccessTokens tokensOn(JWTParser parser) {
+        return new AccessTokens(parser, true);
     }
 
     private static SocketIdentity identify(AccessTokens tokens, String authorization) {

@@ -34,7 +34,7 @@ class HistoryReaderTest {
         SlowBroker broker = new SlowBroker(Duration.ZERO, 10);
 
         HistoryReader.Read read = new HistoryReader(broker, broker.now().plusSeconds(15), broker.clock())
-                .read(TOPIC, 4, HistoryReaderTest::notification);
+                .read(TOPIC, 4, Long.MAX_VALUE, HistoryReaderTest::notification);
 
         assertEquals(List.of(6L, 7L, 8L, 9L), read.notifications().stream().map(ReceivedNotification::offset).toList());
         assertEquals(Map.of(0, 6L), read.startsAt());
@@ -48,8 +48,69 @@ class HistoryReaderTest {
         Instant deadline = broker.now().plusSeconds(15);
 
         assertThrows(TimeoutException.class,
-                () -> new HistoryReader(broker, deadline, broker.clock()).read(TOPIC, 4, HistoryReaderTest::notification));
+                () -> new HistoryReader(broker, deadline, broker.clock()).read(TOPIC, 4, Long.MAX_VALUE, HistoryReaderTest::notification));
         assertEquals(deadline, broker.now(), "gave up at the deadline, not after it");
+    }
+
+    /**
+     * Twelve partitions of 20 records each, written round-robin (record {@code i} at time {@code i}): a history of 50
+     * holds the newest 50 of all of them, not 50 of each, and each partition's start moves past what was left out.
+     */
+    @Test
+    void theBoundIsOnTheWholeReadNotOnEachPartition() {
+        MockConsumer<byte[], byte[]> broker = twelvePartitions(20, 100);
+
+        HistoryReader.Read read = new HistoryReader(broker, Instant.now().plusSeconds(15), Clock.systemUTC())
+                .read(TOPIC, 50, Long.MAX_VALUE, HistoryReaderTest::notification);
+
+        assertEquals(50, read.notifications().size());
+        assertEquals(java.util.stream.LongStream.range(240 - 50, 240).boxed().toList(),
+                read.notifications().stream().map(each -> each.notification().timestamp().toEpochMilli()).toList());
+        for (int partition = 0; partition < 12; partition++) {
+            int p = partition;
+            long first = read.notifications().stream().filter(each -> each.partition() == p)
+                    .mapToLong(ReceivedNotification::offset).min().orElseThrow();
+            assertEquals(first, read.startsAt().get(p), "partition " + p + " starts at its first kept");
+        }
+    }
+
+    /** The same, bounded by bytes: records of 100 bytes, at most 1,000 bytes: the newest 10. */
+    @Test
+    void theBytesOfTheWholeReadAreBoundedToo() {
+        MockConsumer<byte[], byte[]> broker = twelvePartitions(20, 100);
+
+        HistoryReader.Read read = new HistoryReader(broker, Instant.now().plusSeconds(15), Clock.systemUTC())
+                .read(TOPIC, 10_000, 1_000, HistoryReaderTest::notification);
+
+        assertEquals(java.util.stream.LongStream.range(230, 240).boxed().toList(),
+                read.notifications().stream().map(each -> each.notification().timestamp().toEpochMilli()).toList());
+    }
+
+    /** Record {@code i} of the topic goes to partition {@code i % 12}, at time {@code i}, with {@code bytes} of value. */
+    private static MockConsumer<byte[], byte[]> twelvePartitions(int perPartition, int bytes) {
+        MockConsumer<byte[], byte[]> broker = new MockConsumer<>("earliest");
+        List<PartitionInfo> infos = new java.util.ArrayList<>();
+        Map<TopicPartition, Long> beginnings = new java.util.HashMap<>();
+        Map<TopicPartition, Long> ends = new java.util.HashMap<>();
+        for (int partition = 0; partition < 12; partition++) {
+            infos.add(new PartitionInfo(TOPIC, partition, null, null, null));
+            beginnings.put(new TopicPartition(TOPIC, partition), 0L);
+            ends.put(new TopicPartition(TOPIC, partition), (long) perPartition);
+        }
+        broker.updatePartitions(TOPIC, infos);
+        broker.updateBeginningOffsets(beginnings);
+        broker.updateEndOffsets(ends);
+        broker.schedulePollTask(() -> {
+            for (int i = 0; i < 12 * perPartition; i++) {
+                int partition = i % 12;
+                long offset = i / 12;
+                if (broker.position(new TopicPartition(TOPIC, partition)) <= offset) {
+                    broker.addRecord(new ConsumerRecord<>(TOPIC, partition, offset, i, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                            0, bytes, null, new byte[bytes], new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty()));
+                }
+            }
+        });
+        return broker;
     }
 
     @Test

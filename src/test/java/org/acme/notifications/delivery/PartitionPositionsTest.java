@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Each record is delivered once per partition: what a rebalance fetches again is recognised and skipped. */
 class PartitionPositionsTest {
 
-    private final PartitionPositions positions = new PartitionPositions(null, null); // advance() needs neither
+    private final PartitionPositions positions = new PartitionPositions(null, null, 0); // advance() needs none of them
 
     @Test
     void aRecordFetchedAgainIsNotDeliveredTwice() {

@@ -47,6 +47,19 @@ class RecentNotificationsTest {
     }
 
     @Test
+    void theHistoryKeepsAtMostItsBytesOfFramesDroppingTheOldest() {
+        RecentNotifications recent = new RecentNotifications(10, 3L * frame("0-0").readableBytes(), Duration.ofHours(1));
+        for (String id : new String[] {"0-0", "0-1", "0-2", "0-3", "0-4"}) {
+            recent.add(entry(id, Target.EVERYONE));
+        }
+
+        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET, EVERYTHING);
+
+        assertEquals(List.of("0-2", "0-3", "0-4"), ids(replay));
+        assertFalse(replay.complete());
+    }
+
+    @Test
     void theByteBudgetKeepsTheNewestAndSaysWhereTheReplayStarts() {
         RecentNotifications recent = history(10, "0-0", "0-1", "0-2", "0-3", "0-4");
         long twoFrames = 2L * frame("0-3").readableBytes();
@@ -81,7 +94,7 @@ class RecentNotificationsTest {
 
     @Test
     void aReplayHoldsOnlyWhatTheOneResumingMaySee() {
-        RecentNotifications recent = new RecentNotifications(10, Duration.ofHours(1));
+        RecentNotifications recent = new RecentNotifications(10, Long.MAX_VALUE, Duration.ofHours(1));
         recent.add(entry("0-0", Target.EVERYONE));
         recent.add(entry("0-1", new Target("bob", null)));
         recent.add(entry("0-2", new Target("alice", null)));
@@ -96,6 +109,23 @@ class RecentNotificationsTest {
         assertEquals(List.of("0-2", "0-3", "0-4", "0-5"), ids(replay));
         assertTrue(replay.complete());
         assertEquals("0-5", recent.newestId());
+    }
+
+    /**
+     * Older than the age limit is never replayed, even behind a younger one (producers set record timestamps: a
+     * partition's can lag another's); what is left out for its age makes the replay incomplete.
+     */
+    @Test
+    void aNotificationPastTheAgeLimitIsNotReplayedWhereverItIs() {
+        RecentNotifications recent = new RecentNotifications(10, Long.MAX_VALUE, Duration.ofHours(1));
+        recent.add(entry("0-0", Target.EVERYONE));
+        recent.add(new RecentNotifications.Entry(1, 0, Instant.now().minus(Duration.ofHours(2)), Target.EVERYONE, frame("1-0")));
+        recent.add(entry("0-1", Target.EVERYONE));
+
+        RecentNotifications.Replay replay = recent.after(position("0-0"), NO_BUDGET, EVERYTHING);
+
+        assertEquals(List.of("0-1"), ids(replay));
+        assertFalse(replay.complete());
     }
 
     @Test
@@ -117,7 +147,7 @@ class RecentNotificationsTest {
     }
 
     private static RecentNotifications history(int size, String... ids) {
-        RecentNotifications recent = new RecentNotifications(size, Duration.ofHours(1));
+        RecentNotifications recent = new RecentNotifications(size, Long.MAX_VALUE, Duration.ofHours(1));
         for (String id : ids) {
             recent.add(entry(id, Target.EVERYONE));
         }

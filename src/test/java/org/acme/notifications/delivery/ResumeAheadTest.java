@@ -120,6 +120,32 @@ class ResumeAheadTest {
         }
     }
 
+    /**
+     * A socket that waits for its {@code since} is answered at once, through the same bounded outbox as a live one:
+     * its answers do not pile up until it goes live.
+     */
+    @Test
+    void aWaitingSocketIsAnsweredAtOnce() throws Exception {
+        try (SocketClient watcher = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(watcher);
+            KafkaConsumer<Object, Object> consumer = kafka.getConsumer("notifications-in");
+            consumer.pause().await().atMost(SocketClient.DELIVERY_TIMEOUT);
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
+                RecordMetadata written = producer.send(KafkaClients.textRecord("not read yet " + UUID.randomUUID())).get();
+                String since = written.partition() + "-" + written.offset();
+                try (SocketClient waiting = SocketClient.connectWithToken(baseUri, null, "?since=" + since)) {
+                    waiting.send(Json.object("type", "unsubscribe", "channel", "lobby-left"));
+
+                    waiting.awaitFrame("the answer", f -> f.path("type").asText().equals("unsubscribed"));
+                    assertThat(waiting.controlTypes(), equalTo(List.of("unsubscribed")));
+                    assertThat(waiting.isOpen(), equalTo(true));
+                }
+            } finally {
+                consumer.resume().await().atMost(SocketClient.DELIVERY_TIMEOUT);
+            }
+        }
+    }
+
     @Test
     void anIdBeyondTheEndOfTheTopicIsUnknownOnceTheWaitIsOver() {
         try (SocketClient watcher = SocketClient.connect(baseUri)) {

@@ -189,6 +189,28 @@ class TargetingTest {
         }
     }
 
+    /**
+     * Refusals at connect are folded: 300 channels refused for one reason (asked twice, some of them) are one error
+     * frame that lists each once, not 300 frames; a second reason is a second frame; what is allowed is answered as usual.
+     */
+    @Test
+    void refusalsAtConnectAreFoldedIntoOneFramePerReason() {
+        List<String> forbidden = IntStream.range(0, 300).mapToObj(i -> "team-" + i).toList();
+        String query = "?channels=" + String.join(",", forbidden) + ",team-0,team-1,Bad%20Name,news";
+        try (SocketClient anonymous = SocketClient.connectWithToken(baseUri, null, query)) {
+            anonymous.awaitFrame("subscribed to news", f -> isAnswer(f, "subscribed", "news"));
+            String marker = broadcastAndAwait(anonymous);
+
+            List<JsonNode> errors = anonymous.frames().stream().filter(f -> f.path("type").asText().equals("error")).toList();
+            assertThat(errors.stream().map(f -> f.path("code").asText()).toList(), contains("forbidden-channel", "invalid-channel"));
+            List<String> listed = new java.util.ArrayList<>();
+            errors.get(0).path("channels").forEach(channel -> listed.add(channel.asText()));
+            assertThat(listed, equalTo(forbidden));
+            assertThat(errors.get(1).path("channel").asText(), equalTo("Bad Name"));
+            assertThat(anonymous.messages(), hasItem(marker));
+        }
+    }
+
     @Test
     void aSocketReadsAtMostItsLimitOfChannels() {
         String channels = String.join(",", IntStream.rangeClosed(0, 100).mapToObj(i -> "lobby-" + i).toList());

@@ -43,6 +43,35 @@ class TextFramesTest {
         assertEquals(texts, decode(batch.all()), "decoding views leaves the shared buffer as it was");
     }
 
+    /**
+     * A socket that must queue a few frames of a big batch (a sparse channel, one user; its client stopped reading)
+     * queues a copy of them: it must not pin the whole poll's buffer. A socket that gets most of a batch shares it.
+     */
+    @Test
+    void aFewFramesOfABigBatchAreDetachedAndMostOfOneAreShared() {
+        List<String> texts = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "{\"message\":\"" + i + "\"}").toList();
+        TextFrames batch = TextFrames.encode(texts);
+
+        TextFrames few = batch.subset(new int[] {3, 50}).detached();
+        TextFrames most = batch.subset(java.util.stream.IntStream.range(1, 100).toArray()).detached();
+
+        assertEquals(List.of(texts.get(3), texts.get(50)), decode(few.all()));
+        assertTrue(few.all().capacity() < batch.all().readableBytes() / 10, "a copy of its own two frames");
+        assertTrue(java.util.Arrays.stream(few.frames()).allMatch(frame -> root(frame) != root(batch.all())),
+                "no frame of the copy is a view of the batch");
+        assertEquals(texts.subList(1, 100), decode(most.all()));
+        assertTrue(java.util.Arrays.stream(most.frames()).allMatch(frame -> root(frame) == root(batch.all())));
+    }
+
+    /** The buffer a view is over. */
+    private static ByteBuf root(ByteBuf buffer) {
+        ByteBuf root = buffer;
+        while (root.unwrap() != null) {
+            root = root.unwrap();
+        }
+        return root;
+    }
+
     private static String textOf(int bytes) {
         return bytes == 0 ? "" : "é" + "x".repeat(bytes - 2); // é is two bytes
     }

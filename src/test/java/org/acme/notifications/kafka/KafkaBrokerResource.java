@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,15 +25,19 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     public static final String PRELOAD = "preload";
     /** Init arg: the notifications topic is created with this many partitions (else the broker makes it with one). */
     public static final String PARTITIONS = "partitions";
+    /** Init arg: each preloaded record is padded to about this many bytes; with {@link #PARTITIONS}, they go round-robin. */
+    public static final String PRELOAD_BYTES = "preload-bytes";
 
     private KafkaBroker broker;
     private int preload;
     private int partitions;
+    private int preloadBytes;
 
     @Override
     public void init(Map<String, String> initArgs) {
         preload = Integer.parseInt(initArgs.getOrDefault(PRELOAD, "0"));
         partitions = Integer.parseInt(initArgs.getOrDefault(PARTITIONS, "0"));
+        preloadBytes = Integer.parseInt(initArgs.getOrDefault(PRELOAD_BYTES, "0"));
     }
 
     @Override
@@ -49,7 +54,13 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         if (preload > 0) {
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(broker.bootstrapServers())) {
                 for (int i = 0; i < preload; i++) {
-                    producer.send(KafkaClients.textRecord("history " + i));
+                    String text = "history " + i;
+                    if (preloadBytes > text.length()) {
+                        text = text + " " + "x".repeat(preloadBytes - text.length() - 1);
+                    }
+                    ProducerRecord<String, byte[]> record = KafkaClients.textRecord(text);
+                    producer.send(partitions > 0
+                            ? new ProducerRecord<>(record.topic(), i % partitions, null, record.value()) : record);
                 }
             }
         }

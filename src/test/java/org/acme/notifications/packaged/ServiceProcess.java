@@ -38,6 +38,7 @@ final class ServiceProcess implements AutoCloseable {
     private final String bootstrapServers;
     private final String instanceId;
     private final Map<String, String> settings;
+    private final List<String> options = new ArrayList<>();
     private final int port = KafkaBrokerProcess.freePort();
     private final Path log;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -53,6 +54,17 @@ final class ServiceProcess implements AutoCloseable {
         this.instanceId = instanceId;
         this.settings = settings;
         this.log = Path.of("target", "service-" + instanceId + ".log").toAbsolutePath();
+    }
+
+    /** Runtime options for the JVM or the native executable ({@code -XX:MaxDirectMemorySize=24m}), before it starts. */
+    ServiceProcess withOptions(String... more) {
+        options.addAll(List.of(more));
+        return this;
+    }
+
+    /** Where the process writes its console output. */
+    Path log() {
+        return log;
     }
 
     URI baseUri() {
@@ -114,6 +126,7 @@ final class ServiceProcess implements AutoCloseable {
         boolean nativeExecutable = "native".equals(artifact.getProperty("type"));
         List<String> command = new ArrayList<>();
         command.add(nativeExecutable ? path : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options);
         settings.forEach((name, value) -> command.add("-D" + name + "=" + value));
         if (!nativeExecutable) {
             command.addAll(List.of("-jar", path));

@@ -218,6 +218,109 @@ class NotificationPageTest {
         }
     }
 
+    /**
+     * A tab that reads the most channels a socket may (100), each with a name of the longest kind, still connects:
+     * it asks for all of them again at every reconnect, and the upgrade request has room for that. Two of them are
+     * not public: refused in one frame, both leave the tab's list.
+     */
+    @Test
+    void aTabWithAHundredLongChannelNamesStillConnects() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> channels = java.util.stream.IntStream.range(0, 100)
+                .mapToObj(i -> ((i < 2 ? "team-" : "lobby-") + run + "-" + i + "-" + "x".repeat(64)).substring(0, 64)).toList();
+        openLiveTab();
+        try {
+            driver.executeScript("sessionStorage.setItem('notifications.channels', JSON.stringify(arguments[0]))", channels);
+            driver.navigate().refresh();
+
+            new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+            wait(driver).until(d -> d.findElements(By.cssSelector("#channels li")).size() == 98);
+            assertThat(driver.findElements(By.cssSelector("#channels li[data-channel^='team-']")), empty());
+            Pipeline.publishJson(Json.object("message", "to the last channel " + run, "channel", channels.get(99)));
+            awaitShown("to the last channel " + run);
+        } finally {
+            driver.executeScript("sessionStorage.clear()");
+        }
+    }
+
+    /**
+     * After a switch of identity, a frame that still arrives on the socket of the old identity is dropped: it is not
+     * shown, and its id is not kept as the new identity's. Ids of one partition only ever move forward.
+     */
+    @Test
+    void aFrameOnTheSocketOfAnIdentityLeftBehindChangesNothing() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String alice = "alice-" + run;
+        Object recorder = driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", java.util.Map.of("source", """
+                (() => {
+                    const Native = window.WebSocket;
+                    window.openedSockets = [];
+                    window.WebSocket = function (url, protocols) {
+                        const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+                        window.openedSockets.push(socket);
+                        return socket;
+                    };
+                    window.WebSocket.prototype = Native.prototype;
+                    Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+                })();"""));
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            signIn(openLiveTab(), alice);
+            driver.findElement(By.id("sign-out")).click();
+            wait(driver).until(ExpectedConditions.textToBe(By.id("who"), "anonymous"));
+            wait(driver).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+            String broadcast = "seen anonymously " + run;
+            Pipeline.publish(broadcast);
+            String seenId = observer.awaitNotification(broadcast).get("id").asText();
+            awaitShown(broadcast);
+
+            driver.executeScript("""
+                    const sockets = window.openedSockets;
+                    const frame = (id, message) => new MessageEvent('message', { data: JSON.stringify(
+                        { id: id, message: message, user: arguments[0], timestamp: new Date().toISOString() }) });
+                    sockets[sockets.length - 2].dispatchEvent(frame('0-999999999', 'late for alice ' + arguments[1]));
+                    const older = { id: '0-0', message: 'older ' + arguments[1], timestamp: new Date().toISOString() };
+                    sockets[sockets.length - 1].dispatchEvent(new MessageEvent('message', { data: JSON.stringify(older) }));
+                    """, alice, run);
+
+            awaitShown("older " + run);
+            assertThat(shownMessages(), not(hasItem("late for alice " + run)));
+            assertThat(driver.executeScript("return JSON.parse(sessionStorage.getItem('notifications.lastIds'))['0']"),
+                    equalTo(seenId));
+        } finally {
+            driver.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                    java.util.Map.of("identifier", ((java.util.Map<?, ?>) recorder).get("identifier")));
+            driver.executeScript("sessionStorage.clear()");
+        }
+    }
+
+    /**
+     * An {@code unknown-id} answer names the ids that can never be resumed from; the page forgets those and keeps
+     * the rest (here: a partition the topic does not have, next to a real id).
+     */
+    @Test
+    void anUnknownIdForgetsOnlyThePositionRefused() {
+        try (SocketClient observer = SocketClient.connect(page)) {
+            Pipeline.awaitReady(observer);
+            openLiveTab();
+            String seen = "seen " + UUID.randomUUID();
+            send(seen);
+            awaitShown(seen);
+            String seenId = observer.awaitNotification(seen).get("id").asText();
+            driver.executeScript("sessionStorage.setItem('notifications.lastIds', JSON.stringify({0: arguments[0], 7: '7-3'}))", seenId);
+            try {
+                driver.navigate().refresh();
+
+                wait(driver).until(d -> d instanceof org.openqa.selenium.JavascriptExecutor js && Boolean.TRUE.equals(js.executeScript(
+                        "return !('7' in (JSON.parse(sessionStorage.getItem('notifications.lastIds')) || {}))")));
+                assertThat(driver.executeScript("return (JSON.parse(sessionStorage.getItem('notifications.lastIds')) || {})['0']"),
+                        equalTo(seenId));
+            } finally {
+                driver.executeScript("sessionStorage.removeItem('notifications.lastIds')");
+            }
+        }
+    }
+
     private String signIn(String tab, String user) {
         driver.findElement(By.id("user")).sendKeys(user);
         driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
