@@ -2,7 +2,6 @@ package org.acme.notifications.delivery;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,14 +37,11 @@ import java.util.stream.Collectors;
  * given yet) waits, live for nothing but answered at once, until this instance reaches that id
  * ({@link WaitingSockets}). Kafka is asked where the topic ends right away (a partition the topic does not have is
  * {@code unknown-id} at once) and past {@code notifications.history.catch-up-timeout}: an id beyond the end is in no
- * partition ({@code unknown-id}, then live); otherwise the socket is closed with {@link #BEHIND} and may retry with
+ * partition ({@code unknown-id}, then live); otherwise the socket is closed with {@link CloseCode#BEHIND} and may retry with
  * the same id.
  */
 @ApplicationScoped
 public class NotificationBroadcaster {
-
-    /** Close code for a socket whose {@code since} this instance did not reach in time; the same id may be retried. */
-    public static final int BEHIND = 4009;
 
     private static final Logger LOG = Logger.getLogger(NotificationBroadcaster.class);
     private static final UserData.TypedKey<Subscriber> SUBSCRIBER = new UserData.TypedKey<>("subscriber");
@@ -306,7 +302,7 @@ public class NotificationBroadcaster {
      * not have can never be reached: those ids are forgotten at once ({@link #forgetUnknown}). Once the socket has
      * waited its time ({@code timedOut}), an offset beyond the end of its partition is unknown too (an id just ahead
      * is waited for until then: the client may come from a replica that is further on); otherwise this instance has
-     * not got there, and the client may retry ({@link #BEHIND}).
+     * not got there, and the client may retry ({@link CloseCode#BEHIND}).
      */
     private void checkWhereTheTopicEnds(Subscriber subscriber, boolean timedOut) {
         CompletableFuture<Map<Integer, Long>> topicEnd;
@@ -342,7 +338,7 @@ public class NotificationBroadcaster {
     /**
      * With the lock held: tells a waiting socket which ids of its {@code since} are in no partition
      * ({@code unknown-id}), then resumes it from the others as if it had named only those: replayed and live at once
-     * when this instance has reached them, else waiting on (or, once its time is up, closed with {@link #BEHIND}).
+     * when this instance has reached them, else waiting on (or, once its time is up, closed with {@link CloseCode#BEHIND}).
      */
     private void forgetUnknown(WaitingSockets.Waiting socket, Set<Integer> unknownPartitions, boolean timedOut) {
         Subscriber subscriber = socket.subscriber;
@@ -377,9 +373,7 @@ public class NotificationBroadcaster {
 
     private void closeBehind(WaitingSockets.Waiting socket) {
         LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
-        socket.connection.close(new CloseReason(BEHIND, "not caught up with " + socket.since + " yet: reconnect with the same id"))
-                .subscribe().with(ignored -> {
-                }, closing -> LOG.debugf("Closing socket %s failed: %s", socket.connection.id(), closing.getMessage()));
+        CloseCode.BEHIND.close(socket.connection, "not caught up with " + socket.since + " yet: reconnect with the same id");
     }
 
     /** The frames of a resume and how many of them are notifications. */

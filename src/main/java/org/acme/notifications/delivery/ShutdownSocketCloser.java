@@ -1,7 +1,6 @@
 package org.acme.notifications.delivery;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
-import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OpenConnections;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +18,6 @@ import java.util.List;
 class ShutdownSocketCloser {
 
     private static final Logger LOG = Logger.getLogger(ShutdownSocketCloser.class);
-    private static final CloseReason GOING_AWAY = new CloseReason(1001, "server shutting down: reconnect with ?since=<last id>");
 
     private final OpenConnections connections;
 
@@ -29,7 +27,7 @@ class ShutdownSocketCloser {
 
     void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {
         List<Uni<Void>> closes = connections.stream()
-                .map(connection -> connection.close(GOING_AWAY).onFailure().recoverWithNull())
+                .map(connection -> connection.close(CloseCode.GOING_AWAY.reason()).onFailure().recoverWithNull())
                 .toList();
         if (closes.isEmpty()) {
             return;

@@ -3,8 +3,6 @@ package org.acme.notifications.delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPromise;
-import io.quarkus.websockets.next.CloseReason;
-import io.quarkus.websockets.next.WebSocketConnection;
 import org.acme.notifications.NotificationMetrics;
 import org.jboss.logging.Logger;
 
@@ -27,14 +25,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Answers to what the client sent (subscribed, errors, ...) go the same way, in order with the notifications,
  * and count with them: a socket with more than {@code maxPendingFrames} frames waiting (queued here or not yet
- * taken by the kernel) is closed with {@link #TOO_SLOW}, and so, at once, is one with more than
+ * taken by the kernel) is closed with {@link CloseCode#TOO_SLOW}, and so, at once, is one with more than
  * {@value #MAX_UNREAD_ANSWERS} answers waiting: it sends and does not read. Its replay has its own bound, set by
  * the history.
  */
 final class SocketOutbox {
 
-    /** Close code for a socket that does not keep up; it may reconnect with ?since= and catch up. */
-    static final int TOO_SLOW = 4008;
     /** How long a client closed for not reading has to read up to its close frame. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
     /** Answers written to one socket and not yet taken by the kernel; past it, the client is not reading. */
@@ -42,7 +38,7 @@ final class SocketOutbox {
     private static final int CHUNK_BYTES = 32 * 1024;
     private static final Logger LOG = Logger.getLogger(SocketOutbox.class);
 
-    private final WebSocketConnection connection;
+    private final Peer peer;
     private final Channel channel;
     private final int maxPendingFrames;
     private final NotificationMetrics metrics;
@@ -57,8 +53,8 @@ final class SocketOutbox {
     private boolean draining;
     private boolean closing;
 
-    SocketOutbox(WebSocketConnection connection, Channel channel, int maxPendingFrames, NotificationMetrics metrics) {
-        this.connection = connection;
+    SocketOutbox(Peer peer, Channel channel, int maxPendingFrames, NotificationMetrics metrics) {
+        this.peer = peer;
         this.channel = channel;
         this.maxPendingFrames = maxPendingFrames;
         this.metrics = metrics;
@@ -194,25 +190,24 @@ final class SocketOutbox {
 
     /** Closed or closing, whoever closed it (the close frame is out: no data frame may follow it). */
     private boolean closed() {
-        return closing || connection.isClosed() || !channel.isActive();
+        return closing || peer.isClosed() || !channel.isActive();
     }
 
     /**
-     * Closes a socket whose client does not read, with {@link #TOO_SLOW}, dropping what waits for it. The close
-     * frame waits behind what the client has not read, so the client has {@code grace} to read up to it; then the
-     * connection is dropped, and with it the place it holds.
+     * Closes a socket whose client does not read, with {@link CloseCode#TOO_SLOW}, dropping what waits for it. The
+     * close frame waits behind what the client has not read, so the client has {@code grace} to read up to it; then
+     * the connection is dropped, and with it the place it holds.
      */
     private void closeTooSlow(int dropped, String reason, Duration grace) {
         closing = true;
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::notificationCount).sum());
         live.clear();
-        LOG.debugf("Closing socket %s: too slow, %s", connection.id(), reason);
-        if (connection.isClosed()) {
+        LOG.debugf("Closing socket %s: too slow, %s", peer.id(), reason);
+        if (peer.isClosed()) {
             return; // closed for another reason already
         }
         metrics.slowDisconnect();
-        connection.close(new CloseReason(TOO_SLOW, "too slow: " + reason)).subscribe().with(ignored -> {
-        }, failure -> LOG.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        peer.close(CloseCode.TOO_SLOW, "too slow: " + reason);
         if (grace.isZero()) {
             // Now, not as a task: a client flooding frames keeps the event loop busy with them.
             channel.close();
@@ -220,7 +215,7 @@ final class SocketOutbox {
         }
         channel.eventLoop().schedule(() -> {
             if (channel.isActive()) {
-                LOG.debugf("Dropping socket %s: it did not read up to its close frame", connection.id());
+                LOG.debugf("Dropping socket %s: it did not read up to its close frame", peer.id());
                 channel.close();
             }
         }, grace.toMillis(), TimeUnit.MILLISECONDS);

@@ -7,7 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
-import org.acme.notifications.delivery.NotificationSocket;
+import org.acme.notifications.delivery.CloseCode;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
@@ -80,7 +80,7 @@ class AccessTokenTest {
 
             await().atMost(Duration.ofSeconds(15)).until(() -> client.closeCode().isPresent());
 
-            assertThat(client.closeCode(), equalTo(Optional.of(NotificationSocket.TOKEN_EXPIRED)));
+            assertThat(client.closeCode(), equalTo(Optional.of(CloseCode.TOKEN_EXPIRED.code())));
             assertThat(Instant.now().isBefore(expiresAt), equalTo(false));
         }
     }

@@ -1,0 +1,68 @@
+package org.acme.notifications.delivery;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+import org.jboss.logging.Logger;
+
+/**
+ * Every close code the service sends, with the reason it gives and when (docs/protocol.md, "Limits and close codes",
+ * says the same). {@link #close} is the one way to close a socket and log a close that failed.
+ */
+public enum CloseCode {
+
+    /** On SIGTERM, before the HTTP server stops: reconnect to another replica with {@code ?since=}. */
+    GOING_AWAY(1001, "server shutting down: reconnect with ?since=<last id>"),
+    /** A binary frame: the socket speaks JSON text. */
+    UNSUPPORTED_DATA(1003, "binary frames are not supported: send JSON text"),
+    /** A query string that cannot be read. */
+    POLICY_VIOLATION(1008, "malformed query string"),
+    /** A frame over {@code quarkus.websockets-next.server.max-message-size}. */
+    TOO_BIG(1009, "frame too large"),
+    /** An error of this service's own. */
+    SERVER_ERROR(1011, "unexpected error"),
+    /** The access token the socket was opened with expired: reconnect with a fresh one (and {@code ?since=}). */
+    TOKEN_EXPIRED(4001, "access token expired: reconnect with a fresh one"),
+    /** The client does not read what it is sent: it may reconnect with {@code ?since=} and catch up. */
+    TOO_SLOW(4008, "too slow: reconnect with ?since=<last id>"),
+    /** This instance did not reach the client's {@code since} within the catch-up timeout: retry with the same id. */
+    BEHIND(4009, "not caught up yet: reconnect with the same id");
+
+    private static final Logger LOG = Logger.getLogger(CloseCode.class);
+
+    private final int code;
+    private final String reason;
+
+    CloseCode(int code, String reason) {
+        this.code = code;
+        this.reason = reason;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The close frame with this code's reason. */
+    public CloseReason reason() {
+        return new CloseReason(code, reason);
+    }
+
+    /** The close frame with a reason of its own (at most 123 bytes of UTF-8, as RFC 6455 allows). */
+    public CloseReason reason(String text) {
+        return new CloseReason(code, text);
+    }
+
+    /** Closes the socket without waiting for it; a close that fails (the client went first) is logged at DEBUG. */
+    public void close(WebSocketConnection connection) {
+        close(connection, reason());
+    }
+
+    /** As {@link #close(WebSocketConnection)}, with a reason of its own. */
+    public void close(WebSocketConnection connection, String text) {
+        close(connection, reason(text));
+    }
+
+    private static void close(WebSocketConnection connection, CloseReason reason) {
+        connection.close(reason).subscribe().with(ignored -> {
+        }, failure -> LOG.debugf("Closing socket %s with %d failed: %s", connection.id(), reason.getCode(), failure.getMessage()));
+    }
+}
