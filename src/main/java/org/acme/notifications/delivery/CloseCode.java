@@ -4,9 +4,11 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * Every close code the service sends, with the reason it gives and when (docs/protocol.md, "Limits and close codes",
- * says the same). {@link #close} is the one way to close a socket and log a close that failed.
+ * Every close code the service sends, with its default reason and when it is sent (docs/protocol.md, "Limits and
+ * close codes", lists the same). {@link #close} is the one way to close a socket and log a close that failed.
  */
 public enum CloseCode {
 
@@ -28,6 +30,7 @@ public enum CloseCode {
     BEHIND(4009, "not caught up yet: reconnect with the same id");
 
     private static final Logger LOG = Logger.getLogger(CloseCode.class);
+    private static final int MAX_REASON_BYTES = 123;
 
     private final int code;
     private final String reason;
@@ -46,9 +49,24 @@ public enum CloseCode {
         return new CloseReason(code, reason);
     }
 
-    /** The close frame with a reason of its own (at most 123 bytes of UTF-8, as RFC 6455 allows). */
+    /**
+     * The close frame with a reason of its own, cut to the 123 bytes of UTF-8 that RFC 6455 allows a close frame's
+     * reason (Vert.x sends a longer one as it is, and clients then fail the connection instead of reading the code).
+     */
     public CloseReason reason(String text) {
-        return new CloseReason(code, text);
+        return new CloseReason(code, fitted(text));
+    }
+
+    private static String fitted(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_REASON_BYTES) {
+            return text;
+        }
+        int end = MAX_REASON_BYTES;
+        while ((bytes[end] & 0xC0) == 0x80) {
+            end--; // not inside a character
+        }
+        return new String(bytes, 0, end, StandardCharsets.UTF_8);
     }
 
     /** Closes the socket without waiting for it; a close that fails (the client went first) is logged at DEBUG. */

@@ -373,7 +373,7 @@ public class NotificationBroadcaster {
 
     private void closeBehind(WaitingSockets.Waiting socket) {
         LOG.debugf("Socket %s: this instance has not reached %s within %s", socket.connection.id(), socket.since, catchUpTimeout);
-        CloseCode.BEHIND.close(socket.connection, "not caught up with " + socket.since + " yet: reconnect with the same id");
+        CloseCode.BEHIND.close(socket.connection); // the reason names no id: a since of many ids would not fit a close frame
     }
 
     /** The frames of a resume and how many of them are notifications. */

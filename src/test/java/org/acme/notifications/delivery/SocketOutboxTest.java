@@ -9,12 +9,14 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import org.acme.notifications.NotificationMetrics;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +37,11 @@ class SocketOutboxTest {
     private final RecordingPeer peer = new RecordingPeer();
     private EmbeddedChannel channel;
     private SocketOutbox outbox;
+
+    @AfterEach
+    void closeChannel() {
+        channel.finishAndReleaseAll();
+    }
 
     @BeforeEach
     void openChannel() {
@@ -83,6 +90,11 @@ class SocketOutboxTest {
         outbox.offer(TextFrames.encode(List.of("one too many")));
 
         assertEquals(CloseCode.TOO_SLOW, peer.closedWith);
+        assertEquals("too slow: reconnect with ?since=<last id>", peer.reason);
+        assertTrue(channel.isActive(), "the client has its grace to read up to the close frame");
+        channel.advanceTimeBy(SocketOutbox.CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertFalse(channel.isActive(), "then the connection is dropped");
         client.takeAll();
         outbox.offer(TextFrames.encode(List.of("after the close")));
         outbox.answer(TextFrames.encodeAnswer("{\"type\":\"error\"}"));
@@ -109,6 +121,7 @@ class SocketOutboxTest {
         outbox.answer(TextFrames.encodeAnswer("{\"type\":\"error\"}"));
 
         assertEquals(CloseCode.TOO_SLOW, peer.closedWith);
+        assertEquals("too slow: sends frames but reads no answers", peer.reason);
         assertFalse(channel.isActive(), "dropped without a grace period");
     }
 
@@ -186,6 +199,7 @@ class SocketOutboxTest {
     /** The connection as the outbox sees it: records how it was closed. */
     private static final class RecordingPeer implements Peer {
         CloseCode closedWith;
+        String reason;
 
         @Override
         public String id() {
@@ -200,6 +214,7 @@ class SocketOutboxTest {
         @Override
         public void close(CloseCode code, String reason) {
             closedWith = code;
+            this.reason = reason;
         }
     }
 }
