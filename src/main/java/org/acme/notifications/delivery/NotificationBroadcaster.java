@@ -81,7 +81,6 @@ public class NotificationBroadcaster {
         TextFrames frames = encoder.notifications(batch);
         List<RecentNotifications.Entry> entries = FrameEncoder.entries(batch, frames);
         List<Target> targets = batch.stream().map(received -> received.notification().target()).toList();
-        Set<Integer> partitions = batch.stream().map(ReceivedNotification::partition).collect(Collectors.toSet());
         Map<String, Integer> handedOut = new HashMap<>();
         synchronized (this) {
             entries.forEach(recent::add);
@@ -101,7 +100,9 @@ public class NotificationBroadcaster {
                     writing.loopDone();
                 }
             }));
-            resume(waiting.advanced(partitions, recent));
+            if (waiting.size() > 0) { // most batches: nobody waits, nothing to look up
+                resume(waiting.advanced(batch.stream().map(ReceivedNotification::partition).collect(Collectors.toSet()), recent));
+            }
         }
         targets.forEach(target -> metrics.routed(target.kind()));
         handedOut.forEach(metrics::handedOut);

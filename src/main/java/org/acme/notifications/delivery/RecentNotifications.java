@@ -72,11 +72,6 @@ class RecentNotifications {
         return next.containsKey(partition);
     }
 
-    /** Whether this instance has a stream for every partition the position names. */
-    boolean knowsAll(ResumePosition position) {
-        return next.keySet().containsAll(position.lastSeen().keySet());
-    }
-
     /**
      * Whether the position names a notification this instance has not received yet: in a partition it knows, or in
      * one it has no stream of yet (a partition added to the topic that this instance's consumer has not been given).
