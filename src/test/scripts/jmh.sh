@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the JMH micro-benchmarks of the delivery core (src/bench/java/org/acme/notifications/delivery/*Benchmark)
+# Runs the JMH micro-benchmarks of the routing core and the frame encoding (src/bench/java/org/acme/notifications/{routing,frames}/*Benchmark)
 # on this machine, one fork each; never part of ./mvnw verify.
 #   usage: src/test/scripts/jmh.sh [benchmark regex, e.g. Recipients] [JMH options, e.g. -p subscribers=1000]
 set -euo pipefail

@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
-import org.acme.notifications.access.SocketAccessCheck;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -38,7 +37,7 @@ public class NotificationMetrics {
     private final Map<String, Counter> routed = new HashMap<>();
     private final Map<String, Counter> handedOut = new HashMap<>();
 
-    public NotificationMetrics(MeterRegistry registry, SocketAccessCheck access) {
+    public NotificationMetrics(MeterRegistry registry, ConnectionPlaces places) {
         for (NotificationSource source : NotificationSource.values()) {
             // notifications_published_total{source="rest|socket|kafka"}
             published.put(source, Counter.builder("notifications.published")
@@ -98,7 +97,7 @@ public class NotificationMetrics {
         latency = histogram("notifications.delivery.latency",
                 "From the Kafka record's timestamp to its frames written to every socket of this instance it is for").register(registry);
         // notifications_connections
-        Gauge.builder("notifications.connections", access, SocketAccessCheck::connections)
+        Gauge.builder("notifications.connections", places, ConnectionPlaces::taken)
                 .description("Connections holding one of this instance's socket places (notifications.socket.max-connections)")
                 .strongReference(true)
                 .register(registry);

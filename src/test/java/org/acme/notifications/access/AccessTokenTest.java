@@ -7,7 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
-import org.acme.notifications.delivery.CloseCode;
+import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;

@@ -1,0 +1,47 @@
+package org.acme.notifications;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The places for long-lived connections this instance keeps ({@code notifications.socket.max-connections}): each
+ * subscriber's connection holds one from before it opens until it closes, whatever it closed for.
+ */
+@ApplicationScoped
+public class ConnectionPlaces {
+
+    private static final AttributeKey<Boolean> HOLDS_A_PLACE = AttributeKey.valueOf("notifications.holds-a-place");
+
+    private final int max;
+    private final AtomicInteger taken = new AtomicInteger(); // released when the TCP connection closes
+
+    public ConnectionPlaces(NotificationsConfig config) {
+        this.max = config.socket().maxConnections();
+    }
+
+    /**
+     * Takes a place for the connection, atomically, so that connections arriving together cannot all pass the limit;
+     * false when none is left. One place per connection: a connection that asks again (its earlier upgrade failed)
+     * keeps the one it has.
+     */
+    public boolean take(Channel connection) {
+        if (connection.hasAttr(HOLDS_A_PLACE)) {
+            return true;
+        }
+        if (taken.incrementAndGet() > max) {
+            taken.decrementAndGet();
+            return false;
+        }
+        connection.attr(HOLDS_A_PLACE).set(Boolean.TRUE);
+        connection.closeFuture().addListener(closed -> taken.decrementAndGet());
+        return true;
+    }
+
+    /** Connections holding a place: open ones, and ones whose opening or closing is under way. */
+    public int taken() {
+        return taken.get();
+    }
+}

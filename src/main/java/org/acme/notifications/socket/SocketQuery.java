@@ -1,0 +1,26 @@
+package org.acme.notifications.socket;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a socket asks for in its upgrade's query: {@code ?since=<id>,<id>} (where it left off, or null) and
+ * {@code ?channels=a,b} (as many parameters as it likes, comma-separated, blanks ignored).
+ */
+record SocketQuery(String since, List<String> channels) {
+
+    /** The query of an upgrade request (null for none); an {@link IllegalArgumentException} for one that cannot be read. */
+    static SocketQuery parse(String query) {
+        Map<String, List<String>> parameters = query == null ? Map.of() : new QueryStringDecoder(query, false).parameters();
+        String since = parameters.containsKey("since") ? parameters.get("since").get(0) : null;
+        List<String> channels = parameters.getOrDefault("channels", List.of()).stream()
+                .flatMap(value -> Arrays.stream(value.split(",")))
+                .map(String::strip)
+                .filter(channel -> !channel.isEmpty())
+                .toList();
+        return new SocketQuery(since, channels);
+    }
+}
