@@ -259,6 +259,23 @@
         };
     }
 
+    /**
+     * The server lets only http(s) URLs and paths on this site through; the page checks again, as the browser will
+     * read it, so that no other link (javascript:, data:, //other-host) is ever put in an href.
+     */
+    function safeLink(link) {
+        if (typeof link !== 'string') {
+            return null;
+        }
+        try {
+            const url = new URL(link, window.location.href);
+            const sameSite = url.origin === window.location.origin && link.startsWith('/') && !link.startsWith('//');
+            return (url.protocol === 'https:' || url.protocol === 'http:') && (sameSite || /^https?:\/\//i.test(link)) ? url.href : null;
+        } catch (e) {
+            return null;
+        }
+    }
+
     function show(notification) {
         const item = document.createElement('li');
         item.className = notification.level || 'info';
@@ -290,6 +307,16 @@
         message.className = 'message';
         message.textContent = notification.message;
         item.appendChild(message);
+
+        const href = safeLink(notification.link);
+        if (href) {
+            const link = document.createElement('a');
+            link.className = 'link';
+            link.href = href;
+            link.rel = 'noopener noreferrer';
+            link.textContent = 'Open';
+            item.appendChild(link);
+        }
 
         list.prepend(item);
         empty.hidden = true;

@@ -1,7 +1,9 @@
 package org.acme.notifications;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -21,7 +23,11 @@ public record NotificationRequest(
         @Schema(description = "Only for this user: the subject ('sub') of their access token; at most 255 characters")
         String user,
         @Schema(description = "Only for the subscribers of this channel: 1-64 of A-Z a-z 0-9 _ - . :", pattern = "[A-Za-z0-9_.:-]{1,64}")
-        String channel) {
+        String channel,
+        @Schema(description = "Optional: where the notification leads; an https:// or http:// URL, or a path on this site starting with a single /; at most 2,048 characters")
+        String link,
+        @Schema(description = "Optional: a JSON object for the receiving page or program, at most 4 KiB serialized", type = SchemaType.OBJECT)
+        JsonNode data) {
 
     public Target target() {
         return new Target(user, channel);

@@ -25,8 +25,10 @@ public class NotificationRequestParser {
     public static final Set<String> LEVELS = Set.of("info", "success", "warning", "error");
     public static final int MAX_TITLE_CHARS = 200;
     public static final int MAX_USER_CHARS = 255;
+    public static final int MAX_DATA_BYTES = 4096;
 
     private final ObjectReader reader;
+    private final ObjectMapper mapper;
     private final int maxMessageBytes;
 
     @Inject
@@ -37,10 +39,14 @@ public class NotificationRequestParser {
     NotificationRequestParser(ObjectMapper mapper, int maxMessageBytes) {
         // "{...} junk" is not JSON, whatever a lenient parser thinks.
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.mapper = mapper;
         this.maxMessageBytes = maxMessageBytes;
     }
 
-    /** A JSON object with a string {@code message} and optional {@code title}, {@code level}, {@code user} and {@code channel}. */
+    /**
+     * A JSON object with a string {@code message} and optional {@code title}, {@code level}, {@code user},
+     * {@code channel}, {@code link} and {@code data}.
+     */
     public NotificationRequest fromJson(byte[] json) {
         return fromTree(readTree(json));
     }
@@ -72,7 +78,7 @@ public class NotificationRequestParser {
         if (text.stripLeading().startsWith("{")) {
             return fromJson(value);
         }
-        return validate(new NotificationRequest(text, null, null, null, null));
+        return validate(new NotificationRequest(text, null, null, null, null, null, null));
     }
 
     /** A JSON value read by {@link #readTree}, as a notification. */
@@ -84,7 +90,8 @@ public class NotificationRequestParser {
             throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "Expected a JSON object such as {\"message\": \"...\"}");
         }
         return validate(new NotificationRequest(requiredString(body, "message"), optionalString(body, "title"),
-                optionalString(body, "level"), targetField(body, "user"), targetField(body, "channel")));
+                optionalString(body, "level"), targetField(body, "user"), targetField(body, "channel"), optionalString(body, "link"),
+                dataField(body)));
     }
 
     private NotificationRequest validate(NotificationRequest request) {
@@ -110,7 +117,26 @@ public class NotificationRequestParser {
             throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'level' must be one of " + String.join(", ", LEVELS.stream().sorted().toList()));
         }
         validateTarget(request.target());
+        if (request.link() != null) {
+            SafeLinks.validate(request.link());
+        }
+        if (request.data() != null) {
+            validateData(request.data());
+        }
         return request;
+    }
+
+    private void validateData(JsonNode data) {
+        int bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(data).length;
+        } catch (JsonProcessingException e) {
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'data' could not be written as JSON");
+        }
+        if (bytes > MAX_DATA_BYTES) {
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE,
+                    "'data' is " + bytes + " bytes of JSON; the limit is " + MAX_DATA_BYTES);
+        }
     }
 
     /** A target, also of a subscription: a channel name of the documented syntax, a user as a token subject can be. */
@@ -156,13 +182,25 @@ public class NotificationRequestParser {
         return node.textValue();
     }
 
+    /** {@code data}: absent, or a JSON object. */
+    private static JsonNode dataField(JsonNode body) {
+        JsonNode node = body.get("data");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'data' must be a JSON object");
+        }
+        return node;
+    }
+
     private static String optionalString(JsonNode body, String field) {
         JsonNode node = body.get(field);
         return node == null || node.isNull() ? null : requiredString(body, field);
     }
 
     /** JSON escapes can smuggle in lone surrogates, which no UTF-8 encoder can write faithfully. */
-    private static void requireWellFormed(String field, String value, ErrorCode code) {
+    static void requireWellFormed(String field, String value, ErrorCode code) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {

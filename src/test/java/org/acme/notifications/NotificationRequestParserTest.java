@@ -1,11 +1,13 @@
 package org.acme.notifications;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.acme.notifications.testsupport.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,7 +22,7 @@ class NotificationRequestParserTest {
         NotificationRequest request = parser.fromJson(
                 "{\"message\":\"hi\",\"title\":\"t\",\"level\":\"warning\",\"user\":\"alice\",\"channel\":\"team-a:ops\",\"extra\":1}");
 
-        assertEquals(new NotificationRequest("hi", "t", "warning", "alice", "team-a:ops"), request);
+        assertEquals(new NotificationRequest("hi", "t", "warning", "alice", "team-a:ops", null, null), request);
         assertEquals(new Target("alice", "team-a:ops"), request.target());
     }
 
@@ -44,6 +46,21 @@ class NotificationRequestParserTest {
             "`{\"message\": \"a\", \"channel\": \"no spaces\"}`|invalid-target",
             "`{\"message\": \"a\", \"channel\": \"x/y\"}`|invalid-target",
             "`{\"message\": \"a\", \"channel\": [\"x\"]}`|invalid-target",
+            "`{\"message\": \"a\", \"link\": \"javascript:alert(1)\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"JavaScript:alert(1)\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"data:text/html,<script>alert(1)</script>\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"vbscript:msgbox\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"//evil.example/login\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\\\evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"java\\tscript:alert(1)\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \" https://example.com\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"https://\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"ftp://example.com/f\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"exports/42\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": 42}`|invalid-message",
+            "`{\"message\": \"a\", \"data\": [1, 2]}`|invalid-message",
+            "`{\"message\": \"a\", \"data\": \"text\"}`|invalid-message",
+            "`{\"message\": \"a\", \"data\": 1}`|invalid-message",
     })
     void badInputGetsItsCode(String json, String code) {
         InvalidNotificationException refused = assertThrows(InvalidNotificationException.class, () -> parser.fromJson(json));
@@ -56,6 +73,27 @@ class NotificationRequestParserTest {
         assertThrows(InvalidNotificationException.class, () -> parser.fromJson("{\"message\":\"a\",\"channel\":\"" + "a".repeat(65) + "\"}"));
         assertEquals(255, parser.fromJson("{\"message\":\"a\",\"user\":\"" + "u".repeat(255) + "\"}").user().length());
         assertThrows(InvalidNotificationException.class, () -> parser.fromJson("{\"message\":\"a\",\"user\":\"" + "u".repeat(256) + "\"}"));
+    }
+
+    @Test
+    void aLinkIsAWebUrlOrAPathOnThisSiteOfAtMost2048Characters() {
+        for (String link : List.of("https://example.com/exports/42?x=1#top", "http://intranet.example:8080/a", "HTTPS://EXAMPLE.COM",
+                "/exports/42", "/")) {
+            assertEquals(link, parser.fromJson(Json.object("message", "a", "link", link)).link());
+        }
+        String longest = "https://example.com/" + "a".repeat(2048 - "https://example.com/".length());
+        assertEquals(longest, parser.fromJson(Json.object("message", "a", "link", longest)).link());
+        assertEquals(ErrorCode.INVALID_MESSAGE, assertThrows(InvalidNotificationException.class,
+                () -> parser.fromJson(Json.object("message", "a", "link", longest + "a"))).code());
+    }
+
+    @Test
+    void dataIsAJsonObjectOfAtMost4KiB() {
+        String fits = "{\"message\":\"a\",\"data\":{\"x\":\"" + "d".repeat(4096 - "{\"x\":\"\"}".length()) + "\"}}";
+        assertEquals(4096, parser.fromJson(fits).data().toString().length());
+        String tooBig = "{\"message\":\"a\",\"data\":{\"x\":\"" + "d".repeat(4097 - "{\"x\":\"\"}".length()) + "\"}}";
+        assertEquals(ErrorCode.INVALID_MESSAGE, assertThrows(InvalidNotificationException.class, () -> parser.fromJson(tooBig)).code());
+        assertEquals(2, parser.fromJson("{\"message\":\"a\",\"data\":{\"export\":42,\"rows\":[1,2]}}").data().size());
     }
 
     @Test

@@ -47,7 +47,7 @@ public class FrameEncodingBenchmark {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)); // as Quarkus configures it
         Instant now = Instant.parse("2026-12-02T03:00:00Z");
         batch = IntStream.range(0, notifications).mapToObj(i -> Notification.of(
-                new NotificationRequest("Deploy " + i + " finished", "CI", "success", null, null), 0, i, now)).toList();
+                new NotificationRequest("Deploy " + i + " finished", "CI", "success", null, null, null, null), 0, i, now)).toList();
     }
 
     @Benchmark

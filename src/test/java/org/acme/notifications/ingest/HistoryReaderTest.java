@@ -126,7 +126,7 @@ class HistoryReaderTest {
     }
 
     private static ReceivedNotification notification(int partition, long offset, long timestamp) {
-        return new ReceivedNotification(Notification.of(new NotificationRequest("history " + offset, null, null, null, null), partition, offset,
+        return new ReceivedNotification(Notification.of(new NotificationRequest("history " + offset, null, null, null, null, null, null), partition, offset,
                 Instant.ofEpochMilli(timestamp)), partition, offset);
     }
 

@@ -82,6 +82,26 @@ class KafkaProducerDeliveryTest {
         }
     }
 
+    /** A link and data from any producer reach the socket as sent; a record with an unsafe link is dead-lettered. */
+    @Test
+    void aRecordsLinkAndDataAreCarriedAndAnUnsafeLinkIsDeadLettered() throws Exception {
+        try (SocketClient client = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(client);
+            String message = "Export ready " + UUID.randomUUID();
+            String key = "unsafe-" + UUID.randomUUID();
+
+            produce(key, "{\"message\":\"x\",\"link\":\"javascript:alert(1)\"}".getBytes(StandardCharsets.UTF_8));
+            produce(null, ("{\"message\":\"" + message + "\",\"link\":\"https://example.com/exports/42\","
+                    + "\"data\":{\"export\":42,\"rows\":[1,2]}}").getBytes(StandardCharsets.UTF_8));
+
+            JsonNode frame = client.awaitNotification(message);
+            assertThat(frame.get("link").asText(), equalTo("https://example.com/exports/42"));
+            assertThat(frame.get("data").get("export").asInt(), equalTo(42));
+            assertThat(frame.get("data").get("rows").size(), equalTo(2));
+            assertThat(awaitDeadLetter(key).key(), equalTo(key));
+        }
+    }
+
     static Stream<byte[]> poisonRecords() {
         return Stream.of(
                 "{\"title\": \"no message\"}".getBytes(StandardCharsets.UTF_8),

@@ -122,6 +122,22 @@ class NotificationPageTest {
         }
     }
 
+    /** A notification's link is shown as a link that opens no window with access to the page, and leads where it says. */
+    @Test
+    void aLinkIsShownAsASafeLink() {
+        String tab = openLiveTab();
+        String message = "Your export is ready " + UUID.randomUUID();
+
+        given().contentType(ContentType.JSON).body(Json.object("message", message, "link", "/exports/42"))
+                .post("/api/notifications").then().statusCode(202);
+
+        driver.switchTo().window(tab);
+        WebElement item = awaitShown(message).findElement(By.xpath(".."));
+        WebElement link = item.findElement(By.cssSelector("a.link"));
+        assertThat(link.getAttribute("href"), equalTo(page.resolve("/exports/42").toString()));
+        assertThat(link.getAttribute("rel"), equalTo("noopener noreferrer"));
+    }
+
     @Test
     void aReloadedPageGetsWhatItMissed() {
         try (SocketClient observer = SocketClient.connect(page)) {

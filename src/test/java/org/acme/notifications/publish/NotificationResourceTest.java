@@ -75,6 +75,53 @@ class NotificationResourceTest {
         }
     }
 
+    /** A link and data come back in the 202, reach the socket, and are replayed to one that resumes. */
+    @Test
+    void aLinkAndDataAreCarriedLiveAndInTheReplay() {
+        try (SocketClient live = SocketClient.connect(baseUri)) {
+            Pipeline.awaitReady(live);
+            String before = "before " + UUID.randomUUID();
+            publish(before);
+            String since = live.awaitNotification(before).get("id").asText();
+            String message = "Your export is ready " + UUID.randomUUID();
+            String body = "{\"message\":\"" + message + "\",\"link\":\"/exports/42\",\"data\":{\"export\":42}}";
+
+            given().contentType(ContentType.JSON).body(body).post("/api/notifications")
+                    .then().statusCode(202).body("link", equalTo("/exports/42")).body("data.export", equalTo(42));
+
+            JsonNode frame = live.awaitNotification(message);
+            assertThat(frame.get("link").asText(), equalTo("/exports/42"));
+            assertThat(frame.get("data").get("export").asInt(), equalTo(42));
+            try (SocketClient resumed = SocketClient.connectWithJdkClient(baseUri, null, since)) {
+                JsonNode replayed = resumed.awaitNotification(message);
+                assertThat(replayed.get("link").asText(), equalTo("/exports/42"));
+                assertThat(replayed.get("data").get("export").asInt(), equalTo(42));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javascript:alert(document.cookie)", "data:text/html;base64,PHNjcmlwdD4=", "//evil.example/login", "exports/42"})
+    void anUnsafeLinkIs400(String link) {
+        given().contentType(ContentType.JSON).body(Json.object("message", "hi", "link", link))
+                .post("/api/notifications")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:notifications:problem:invalid-message"))
+                .body("detail", containsString("'link'"));
+    }
+
+    @Test
+    void dataOver4KiBIs400() {
+        String body = "{\"message\":\"hi\",\"data\":{\"x\":\"" + "d".repeat(4090) + "\"}}";
+        given().contentType(ContentType.JSON).body(body)
+                .post("/api/notifications")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:notifications:problem:invalid-message"))
+                .body("detail", containsString("'data' is 4098 bytes"));
+    }
+
     @Test
     void twoNotificationsGetDistinctIds() {
         try (SocketClient client = SocketClient.connect(baseUri)) {

@@ -299,7 +299,7 @@ class NotificationBroadcasterTest {
         for (Target target : targets) {
             long offset = next.merge(partition, 1L, Long::sum) - 1;
             batch.add(new ReceivedNotification(Notification.of(new NotificationRequest("hello", null, null, target.user(),
-                    target.channel()), partition, offset, clock.instant()), partition, offset));
+                    target.channel(), null, null), partition, offset, clock.instant()), partition, offset));
         }
         broadcaster.broadcast(batch, System.nanoTime());
     }
@@ -309,7 +309,7 @@ class NotificationBroadcasterTest {
         List<ReceivedNotification> notifications = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long offset = next.merge(partition, 1L, Long::sum) - 1;
-            notifications.add(new ReceivedNotification(Notification.of(new NotificationRequest("hello", null, null, null, null),
+            notifications.add(new ReceivedNotification(Notification.of(new NotificationRequest("hello", null, null, null, null, null, null),
                     partition, offset, clock.instant()), partition, offset));
         }
         List<ByteBuf> frames = encoder.history(notifications.stream().map(ReceivedNotification::notification).toList());

@@ -40,11 +40,13 @@ class NotificationSocketTest {
             Pipeline.awaitReady(other);
             String message = "from a socket " + UUID.randomUUID();
 
-            sender.send(Json.object("message", message, "level", "warning"));
+            sender.send("{\"message\":\"" + message + "\",\"level\":\"warning\",\"link\":\"https://example.com/a\",\"data\":{\"n\":1}}");
 
             JsonNode received = other.awaitNotification(message);
             assertThat(received.get("id").asText(), matchesPattern("\\d+-\\d+"));
             assertThat(received.get("level").asText(), equalTo("warning"));
+            assertThat(received.get("link").asText(), equalTo("https://example.com/a"));
+            assertThat(received.get("data").get("n").asInt(), equalTo(1));
             // The sender is a subscriber like any other, and gets the same record.
             assertThat(sender.awaitNotification(message).get("id"), equalTo(received.get("id")));
         }
@@ -57,6 +59,8 @@ class NotificationSocketTest {
             "`{\"message\": 42}`|invalid-message",
             "`{\"message\": \" \"}`|invalid-message",
             "`{\"text\": \"wrong field\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"javascript:alert(1)\"}`|invalid-message",
+            "`{\"message\": \"a\", \"data\": [1]}`|invalid-message",
     })
     void invalidFrameGetsAnErrorFrameAndTheSocketStaysUsable(String frame, String code) {
         try (SocketClient client = SocketClient.connect(baseUri)) {
