@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +33,15 @@ public class RecentNotifications {
         public static Entry of(ReceivedNotification received, ByteBuf frame) {
             Notification notification = received.notification();
             return new Entry(received.partition(), received.offset(), notification.timestamp(), notification.target(), frame);
+        }
+
+        /** One entry per notification, each over its frame ({@code frames.get(i)} is the frame of notification i). */
+        public static List<Entry> of(List<ReceivedNotification> received, List<ByteBuf> frames) {
+            List<Entry> entries = new ArrayList<>(received.size());
+            for (int i = 0; i < received.size(); i++) {
+                entries.add(of(received.get(i), frames.get(i)));
+            }
+            return entries;
         }
     }
 

@@ -23,7 +23,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,10 +112,7 @@ public class HistoryLoader {
                     .read(config.topic(), config.history().size(), config.history().maxBytes().asLongValue(), this::toNotification);
             List<ReceivedNotification> notifications = read.notifications();
             List<ByteBuf> frames = encoder.history(notifications.stream().map(ReceivedNotification::notification).toList());
-            List<RecentNotifications.Entry> entries = new ArrayList<>(notifications.size());
-            for (int i = 0; i < notifications.size(); i++) {
-                entries.add(RecentNotifications.Entry.of(notifications.get(i), frames.get(i)));
-            }
+            List<RecentNotifications.Entry> entries = RecentNotifications.Entry.of(notifications, frames);
             if (handOver(read.startsAt(), entries, read.upTo())) {
                 LOG.infof("Loaded %d recent notifications from Kafka in %d ms; clients can resume from them",
                         entries.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());

@@ -19,7 +19,7 @@ import org.acme.notifications.history.Replays;
 import org.acme.notifications.history.ResumePosition;
 
 import java.time.Clock;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,10 +79,7 @@ public class NotificationBroadcaster {
         }
         TextFrames frames = encoder.notifications(batch.stream().map(ReceivedNotification::notification).toList());
         List<Target> targets = batch.stream().map(received -> received.notification().target()).toList();
-        List<RecentNotifications.Entry> entries = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            entries.add(RecentNotifications.Entry.of(batch.get(i), frames.frames()[i]));
-        }
+        List<RecentNotifications.Entry> entries = RecentNotifications.Entry.of(batch, Arrays.asList(frames.frames()));
         Map<String, Integer> handedOut = new HashMap<>();
         synchronized (this) {
             entries.forEach(recent::add);

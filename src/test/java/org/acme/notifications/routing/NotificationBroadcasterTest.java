@@ -313,11 +313,7 @@ class NotificationBroadcasterTest {
                     partition, offset, clock.instant()), partition, offset));
         }
         List<ByteBuf> frames = encoder.history(notifications.stream().map(ReceivedNotification::notification).toList());
-        List<RecentNotifications.Entry> entries = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            entries.add(RecentNotifications.Entry.of(notifications.get(i), frames.get(i)));
-        }
-        broadcaster.loadHistory(Map.of(partition, 0L), entries);
+        broadcaster.loadHistory(Map.of(partition, 0L), RecentNotifications.Entry.of(notifications, frames));
     }
 
     private EmbeddedChannel loop() {
