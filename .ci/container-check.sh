@@ -45,6 +45,7 @@ podman rm -f notifications-ci > /dev/null 2>&1 || true
 started=$(date +%s%N)
 podman run -d --name notifications-ci --network=host \
   -e KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" -e QUARKUS_HTTP_PORT="$http_port" -e NOTIFICATIONS_API_KEYS="$api_key" \
+  -e QUARKUS_DATASOURCE_REACTIVE_URL -e QUARKUS_DATASOURCE_USERNAME -e QUARKUS_DATASOURCE_PASSWORD \
   localhost/notifications:ci "${run_args[@]}" > /dev/null
 trap 'podman logs notifications-ci > "$work/container.log" 2>&1 || true; podman rm -f notifications-ci > /dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 240); do
@@ -66,6 +67,7 @@ podman rm -f notifications-ci > /dev/null
 # 10,000 sockets, refuses the next with 503, delivers to all of them, and is not OOM-killed.
 podman run -d --name notifications-ci --network=host --memory=512m --memory-swap=512m \
   -e KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" -e QUARKUS_HTTP_PORT="$http_port" -e NOTIFICATIONS_API_KEYS="$api_key" \
+  -e QUARKUS_DATASOURCE_REACTIVE_URL -e QUARKUS_DATASOURCE_USERNAME -e QUARKUS_DATASOURCE_PASSWORD \
   -e NOTIFICATIONS_SOCKET_MAX_CONNECTIONS=10000 localhost/notifications:ci "${run_args[@]}" > /dev/null
 for _ in $(seq 1 240); do
   curl -sf -o /dev/null "http://127.0.0.1:$http_port/q/health/ready" && break

@@ -113,6 +113,9 @@
         who.textContent = user ? 'signed in as ' + user : 'anonymous';
         who.dataset.user = user || '';
         signOut.hidden = !user;
+        // For inbox.js: who this tab is now (read at its start), and an event when that changes.
+        window.notificationIdentity = { user: user, token: token() };
+        window.dispatchEvent(new CustomEvent('notifications:identity', { detail: window.notificationIdentity }));
     }
 
     /** A new identity: the socket reconnects as it. The old one is let go first: nothing it still receives counts. */
@@ -232,6 +235,9 @@
                 }
             } else if (frame.type === 'error' || frame.type === 'history-gap') {
                 feedback.textContent = frame.detail;
+            } else if (frame.type === 'inbox') {
+                // The signed-in user's stored notifications changed (or this socket just opened): inbox.js shows them.
+                window.dispatchEvent(new CustomEvent('notifications:inbox', { detail: frame }));
             } else if (frame.type === 'unknown-id') {
                 // Final for the ids it names (malformed, or not of this topic): the others stay.
                 forgetIds(frame.unknown);
@@ -270,7 +276,8 @@
         try {
             const url = new URL(link, window.location.href);
             const sameSite = url.origin === window.location.origin && link.startsWith('/') && !link.startsWith('//');
-            return (url.protocol === 'https:' || url.protocol === 'http:') && (sameSite || /^https?:\/\//i.test(link)) ? url.href : null;
+            const web = (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+            return web && (sameSite || /^https?:\/\//i.test(link)) ? url.href : null;
         } catch (e) {
             return null;
         }
@@ -383,4 +390,6 @@
     setChannels(channels());
     showIdentity();
     connect();
+    // The inbox (inbox.js) renders links by the same rule.
+    window.notificationLinks = { safeLink: safeLink };
 })();

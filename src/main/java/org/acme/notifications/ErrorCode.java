@@ -25,7 +25,15 @@ public enum ErrorCode {
     TOO_MANY_CHANNELS("too-many-channels", 429),
     FORBIDDEN_USER("forbidden-user", 403),
     INVALID_SUBSCRIPTION("invalid-subscription", 400),
-    UNKNOWN_TYPE("unknown-type", 400);
+    UNKNOWN_TYPE("unknown-type", 400),
+    INVALID_CURSOR("invalid-cursor", 400),
+    INVALID_LIMIT("invalid-limit", 400),
+    INVALID_STATUS("invalid-status", 400),
+    INVALID_ID("invalid-id", 400),
+    TOO_MANY_IDS("too-many-ids", 400),
+    INVALID_SELECTION("invalid-selection", 400),
+    INBOX_UNAVAILABLE("inbox-unavailable", 503),
+    INBOX_OFF("inbox-off", 404);
 
     private final String code;
     private final int status;

@@ -1,7 +1,7 @@
 package org.acme.notifications;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -24,10 +24,10 @@ public record NotificationRequest(
         String user,
         @Schema(description = "Only for the subscribers of this channel: 1-64 of A-Z a-z 0-9 _ - . :", pattern = "[A-Za-z0-9_.:-]{1,64}")
         String channel,
-        @Schema(description = "Optional: where the notification leads; an https:// or http:// URL, or a path on this site starting with a single /; at most 2,048 characters")
+        @Schema(description = "Optional: where the notification leads; an https:// or http:// URL, or a path on this site starting with a single /; at most 2,048 characters", maxLength = 2048)
         String link,
         @Schema(description = "Optional: a JSON object for the receiving page or program, at most 4 KiB serialized", type = SchemaType.OBJECT)
-        JsonNode data) {
+        @JsonRawValue String data) {
 
     public Target target() {
         return new Target(user, channel);

@@ -38,7 +38,9 @@ public class NotificationRequestParser {
 
     NotificationRequestParser(ObjectMapper mapper, int maxMessageBytes) {
         // "{...} junk" is not JSON, whatever a lenient parser thinks.
-        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // Decimals in 'data' stay exactly as written: a double would round 0.1000000000000000055511151231257827.
+        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         this.mapper = mapper;
         this.maxMessageBytes = maxMessageBytes;
     }
@@ -91,7 +93,7 @@ public class NotificationRequestParser {
         }
         return validate(new NotificationRequest(requiredString(body, "message"), optionalString(body, "title"),
                 optionalString(body, "level"), targetField(body, "user"), targetField(body, "channel"), optionalString(body, "link"),
-                dataField(body)));
+                data(body)));
     }
 
     private NotificationRequest validate(NotificationRequest request) {
@@ -126,13 +128,8 @@ public class NotificationRequestParser {
         return request;
     }
 
-    private void validateData(JsonNode data) {
-        int bytes;
-        try {
-            bytes = mapper.writeValueAsBytes(data).length;
-        } catch (JsonProcessingException e) {
-            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'data' could not be written as JSON");
-        }
+    private static void validateData(String data) {
+        int bytes = data.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_DATA_BYTES) {
             throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE,
                     "'data' is " + bytes + " bytes of JSON; the limit is " + MAX_DATA_BYTES);
@@ -182,8 +179,11 @@ public class NotificationRequestParser {
         return node.textValue();
     }
 
-    /** {@code data}: absent, or a JSON object. */
-    private static JsonNode dataField(JsonNode body) {
+    /**
+     * {@code data}: absent, or a JSON object, kept as its compact JSON text: a few KiB of text, where a tree of nodes
+     * would take many times that in every kept notification.
+     */
+    private String data(JsonNode body) {
         JsonNode node = body.get("data");
         if (node == null || node.isNull()) {
             return null;
@@ -191,7 +191,11 @@ public class NotificationRequestParser {
         if (!node.isObject()) {
             throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'data' must be a JSON object");
         }
-        return node;
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'data' could not be written as JSON");
+        }
     }
 
     private static String optionalString(JsonNode body, String field) {

@@ -143,4 +143,33 @@ public interface NotificationsConfig {
         @WithDefault("10s")
         Duration catchUpTimeout();
     }
+
+    /** Each user's stored notifications, in PostgreSQL (docs/inbox.md). */
+    Inbox inbox();
+
+    interface Inbox {
+        /** Off: nothing is stored, the inbox API answers 404 and sockets get no {@code inbox} frames (live only). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Stored notifications older than this are purged. */
+        @WithDefault("90d")
+        Duration retention();
+
+        /** Only the newest this many of each user's stored notifications are kept. */
+        @WithDefault("1000")
+        int maxPerUser();
+
+        /** How often the purge runs (on one replica at a time). */
+        @WithDefault("1h")
+        Duration purgeEvery();
+
+        /** Inbox calls that PostgreSQL has not answered within this get a 503. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** The topic that tells every replica whose counts changed (keyed by user). */
+        @WithDefault("notifications-inbox-events")
+        String eventsTopic();
+    }
 }

@@ -58,6 +58,16 @@ class NotificationRequestParserTest {
             "`{\"message\": \"a\", \"link\": \"ftp://example.com/f\"}`|invalid-message",
             "`{\"message\": \"a\", \"link\": \"exports/42\"}`|invalid-message",
             "`{\"message\": \"a\", \"link\": 42}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\t/evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\n/evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\r\\\\evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\u00a0/evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\u2028/evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/\\u200b/evil.example\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"https://exa\\u202emple.com\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"https://trusted.example@evil.example/\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"https://user:pass@example.com/\"}`|invalid-message",
+            "`{\"message\": \"a\", \"link\": \"/%zz\"}`|invalid-message",
             "`{\"message\": \"a\", \"data\": [1, 2]}`|invalid-message",
             "`{\"message\": \"a\", \"data\": \"text\"}`|invalid-message",
             "`{\"message\": \"a\", \"data\": 1}`|invalid-message",
@@ -90,10 +100,13 @@ class NotificationRequestParserTest {
     @Test
     void dataIsAJsonObjectOfAtMost4KiB() {
         String fits = "{\"message\":\"a\",\"data\":{\"x\":\"" + "d".repeat(4096 - "{\"x\":\"\"}".length()) + "\"}}";
-        assertEquals(4096, parser.fromJson(fits).data().toString().length());
+        assertEquals(4096, parser.fromJson(fits).data().getBytes(StandardCharsets.UTF_8).length);
         String tooBig = "{\"message\":\"a\",\"data\":{\"x\":\"" + "d".repeat(4097 - "{\"x\":\"\"}".length()) + "\"}}";
         assertEquals(ErrorCode.INVALID_MESSAGE, assertThrows(InvalidNotificationException.class, () -> parser.fromJson(tooBig)).code());
-        assertEquals(2, parser.fromJson("{\"message\":\"a\",\"data\":{\"export\":42,\"rows\":[1,2]}}").data().size());
+        assertEquals("{\"export\":42,\"rows\":[1,2]}", parser.fromJson("{\"message\":\"a\",\"data\": { \"export\" : 42, \"rows\":[1, 2]}}").data());
+        // Kept exactly: neither the big integer nor the long decimal goes through a double.
+        assertEquals("{\"n\":12345678901234567890123,\"x\":0.1000000000000000055511151231257827}",
+                parser.fromJson("{\"message\":\"a\",\"data\":{\"n\":12345678901234567890123,\"x\":0.1000000000000000055511151231257827}}").data());
     }
 
     @Test

@@ -53,7 +53,8 @@ public final class LoadTool {
                             [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan] [--stages true]
-                            [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]""";
+                            [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]
+                            [--absent-rate R (notifications/s for users without a socket, into Kafka)]""";
 
     private final Map<String, String> options;
     private final Vertx publisherVertx;
@@ -223,6 +224,9 @@ public final class LoadTool {
     private Publishing publish(Vertx vertx, Sockets sockets) throws Exception {
         // Each notification goes to every socket, or (per user) to exactly one.
         int recipients = perUser ? 1 : sockets.measured().size();
+        double absentRate = Double.parseDouble(options.getOrDefault("absent-rate", "0"));
+        AbsentUsers absent = AbsentUsers.start(options.getOrDefault("bootstrap-servers", "127.0.0.1:9092"),
+                options.getOrDefault("topic", "notifications"), absentRate);
         // Warm-up (JIT on both sides, connection pools, Kafka metadata) at the measured rate.
         long warmedUp = publishAll(0, warmup, rate, null);
         awaitDeliveries(sockets.measured(), BenchClient::warmupReceived, warmedUp * recipients);
@@ -237,6 +241,10 @@ public final class LoadTool {
         long expected = accepted * recipients;
         awaitDeliveries(sockets.measured(), BenchClient::received, expected);
         Long cpuAfter = serverCpuMillis();
+        if (absent != null) {
+            report.put("absent_rate_per_s", absentRate);
+            report.put("absent_user_notifications", absent.stop());
+        }
         if (stages) {
             reportStages(acks, sockets.sinceRecord(), metricsBefore, settledServerMetrics(vertx));
         }

@@ -58,6 +58,11 @@ public class FrameEncoder {
         return TextFrames.encodeAnswer(json(frame));
     }
 
+    /** A signed-in subscriber's counts: queued and bounded like an answer. */
+    public TextFrames inbox(InboxFrame frame) {
+        return TextFrames.encodeAnswer(json(frame));
+    }
+
     private String json(Object frame) {
         try {
             return mapper.writeValueAsString(frame);

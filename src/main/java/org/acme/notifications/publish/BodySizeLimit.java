@@ -7,6 +7,7 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.acme.notifications.ErrorCode;
+import org.acme.notifications.Problem;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**

@@ -13,6 +13,7 @@ import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationSource;
+import org.acme.notifications.Problem;
 import org.acme.notifications.access.ApiKeys;
 import org.acme.notifications.access.NotAllowedToPublishException;
 import org.acme.notifications.access.PublishRateExceededException;

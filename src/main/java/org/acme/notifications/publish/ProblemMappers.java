@@ -4,6 +4,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.acme.notifications.ErrorCode;
 import org.acme.notifications.InvalidNotificationException;
+import org.acme.notifications.Problem;
 import org.acme.notifications.access.NotAllowedToPublishException;
 import org.acme.notifications.access.PublishRateExceededException;
 import org.jboss.logging.Logger;

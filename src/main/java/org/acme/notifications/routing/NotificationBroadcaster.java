@@ -217,12 +217,34 @@ public class NotificationBroadcaster {
         subscriber.answer(encoder.answer(ControlFrame.unsubscribed(channel, subscriber.live ? recent.newestId() : null)));
     }
 
+    /** Whether a live subscriber of {@code user} is on this instance: only then is it worth telling it anything. */
+    public synchronized boolean hasSubscribersOf(String user) {
+        return recipientsByLoop.values().stream().anyMatch(recipients -> !recipients.ofUser(user).isEmpty());
+    }
+
+    /** Hands {@code frame} to every live subscriber of {@code user} here, behind what each was handed before. */
+    public synchronized void tellUser(String user, TextFrames frame) {
+        recipientsByLoop.values().forEach(recipients -> recipients.ofUser(user).forEach(subscriber -> subscriber.answer(frame)));
+    }
+
+    /** As {@link #tellUser}, to one subscriber; one still waiting for its replay gets the newest such frame after it. */
+    public synchronized void tell(Subscriber subscriber, TextFrames frame) {
+        if (subscriber.live) {
+            subscriber.answer(frame);
+        } else if (!subscriber.left) {
+            subscriber.untilLive = frame;
+        }
+    }
+
     /** With the lock held: live from now on, after {@code replay} if it resumes (queued ahead of any later batch). */
     private void goLive(Subscriber subscriber, Replay replay) {
         recipientsByLoop.computeIfAbsent(subscriber.loop, loop -> new Recipients()).add(subscriber);
         subscriber.live = true;
         if (replay != null) {
             subscriber.replay(replay);
+        }
+        if (subscriber.untilLive != null) {
+            subscriber.answer(subscriber.untilLive);
         }
     }
 }

@@ -51,6 +51,11 @@ final class Recipients {
         removeFrom(byChannel, channel, subscriber);
     }
 
+    /** The live subscribers of {@code user} on this loop (none: empty). */
+    Set<Subscriber> ofUser(String user) {
+        return byUser.getOrDefault(user, Set.of());
+    }
+
     boolean isEmpty() {
         return everyone.length == 0;
     }

@@ -23,6 +23,7 @@ public final class Subscriber {
     final Set<String> channels = new HashSet<>();
     boolean live; // in its loop's Recipients
     boolean left; // closed: never live again
+    TextFrames untilLive; // told before it went live: sent right after its replay
 
     Subscriber(SocketIdentity identity, Outbox outbox, EventLoop loop) {
         this.identity = identity;
@@ -46,6 +47,11 @@ public final class Subscriber {
     /** As {@link #answer}. */
     void close(CloseCode why) {
         loop.execute(() -> outbox.close(why));
+    }
+
+    /** Whose it is: the subject of its access token, or null when anonymous. */
+    public String user() {
+        return identity.user();
     }
 
     /** The one rule of who receives what: see {@link Target}. */

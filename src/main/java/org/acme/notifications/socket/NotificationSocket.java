@@ -16,6 +16,7 @@ import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
 import org.acme.notifications.access.SocketIdentity;
 import org.acme.notifications.frames.CloseCode;
+import org.acme.notifications.inbox.InboxEvents;
 import org.acme.notifications.outbox.SocketOutbox;
 import org.acme.notifications.routing.NotificationBroadcaster;
 import org.acme.notifications.routing.Subscriber;
@@ -45,12 +46,15 @@ public class NotificationSocket {
 
     private final NotificationBroadcaster broadcaster;
     private final InboundFrames inbound;
+    private final InboxEvents inbox;
     private final NotificationMetrics metrics;
     private final int maxPendingFrames;
 
-    NotificationSocket(NotificationBroadcaster broadcaster, InboundFrames inbound, NotificationsConfig config, NotificationMetrics metrics) {
+    NotificationSocket(NotificationBroadcaster broadcaster, InboundFrames inbound, InboxEvents inbox, NotificationsConfig config,
+                       NotificationMetrics metrics) {
         this.broadcaster = broadcaster;
         this.inbound = inbound;
+        this.inbox = inbox;
         this.metrics = metrics;
         this.maxPendingFrames = config.socket().maxPendingFrames();
     }
@@ -77,8 +81,10 @@ public class NotificationSocket {
         LOG.debugf("Socket %s opened by %s%s", connection.id(), identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
                 query.since() == null ? "" : ", resuming after " + query.since());
         TokenExpiry.closeAtExpiry(connection, identity);
-        SocketSubscriber.attach(connection, broadcaster.join(outbox, SocketChannels.of(connection).eventLoop(), identity,
-                query.channels(), query.since()));
+        Subscriber subscriber = broadcaster.join(outbox, SocketChannels.of(connection).eventLoop(), identity, query.channels(),
+                query.since());
+        SocketSubscriber.attach(connection, subscriber);
+        inbox.joined(subscriber);
     }
 
     @OnClose

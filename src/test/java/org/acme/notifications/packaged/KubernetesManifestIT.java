@@ -50,6 +50,10 @@ class KubernetesManifestIT {
         assertThat(instanceId.getValueFrom().getFieldRef().getFieldPath(), equalTo("metadata.name"));
         assertThat(container.getEnvFrom().stream().map(e -> e.getConfigMapRef() != null ? e.getConfigMapRef().getName() : e.getSecretRef().getName()).toList(),
                 hasItems("notifications-config", "notifications-secrets"));
+        for (String credential : List.of("QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")) {
+            EnvVar fromSecret = container.getEnv().stream().filter(e -> e.getName().equals(credential)).findFirst().orElseThrow();
+            assertThat(fromSecret.getValueFrom().getSecretKeyRef().getName(), equalTo("notifications-postgres-app"));
+        }
 
         Service service = only(resources, Service.class);
         assertThat(service.getSpec().getPorts().get(0).getTargetPort().getIntVal(), equalTo(8080));
@@ -59,8 +63,9 @@ class KubernetesManifestIT {
     void kustomizationAddsKafkaTopicsAndADisruptionBudget() throws Exception {
         String rendered = kustomize("kubernetes");
         List<String> kinds = read(rendered).stream().map(HasMetadata::getKind).toList();
-        assertThat(kinds, hasItems("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Kafka", "KafkaNodePool", "KafkaTopic"));
-        assertThat(kinds.stream().filter("KafkaTopic"::equals).count(), equalTo(2L));
+        assertThat(kinds, hasItems("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Kafka", "KafkaNodePool", "KafkaTopic",
+                "Cluster"));
+        assertThat(kinds.stream().filter("KafkaTopic"::equals).count(), equalTo(3L));
         assertTrue(rendered.contains("topologySpreadConstraints"));
     }
 

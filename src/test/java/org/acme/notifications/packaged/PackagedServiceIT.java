@@ -125,4 +125,32 @@ class PackagedServiceIT {
             assertThat(other.notification("only for " + user).isPresent(), equalTo(false));
         }
     }
+
+    /** The inbox in the production build: stored from PostgreSQL, listed, marked, counted live on the socket. */
+    @Test
+    void aUsersNotificationWaitsInTheirInbox() {
+        String user = "packaged-" + UUID.randomUUID();
+        String token = TestTokens.token(user);
+        try (SocketClient own = SocketClient.connectWithToken(baseUri, token, "")) {
+            own.awaitFrame("counts on open", frame -> "inbox".equals(frame.path("type").asText()));
+            String body = Json.object("message", "Your export is ready", "user", user, "link", "https://example.com/exports/7")
+                    .replace("}", ",\"data\":{\"rows\":12345678901234567890,\"ratio\":0.1000000000000000055511151231257827}}");
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + KEY).body(body)
+                    .post("/api/notifications").then().statusCode(202);
+            own.awaitFrame("counts after it was stored", frame -> "inbox".equals(frame.path("type").asText())
+                    && frame.path("unread").asLong() == 1);
+
+            String page = given().header("Authorization", "Bearer " + token).get("/api/inbox")
+                    .then().statusCode(200).extract().asString();
+            assertThat(page, Json.parse(page).get("items").get(0).get("link").asText(), equalTo("https://example.com/exports/7"));
+            assertThat(page, Json.parse(page).get("items").get(0).get("data").get("rows").asText(), equalTo("12345678901234567890"));
+            String id = Json.parse(page).get("items").get(0).get("id").asText();
+            given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON).body("{\"ids\":[\"" + id + "\"]}")
+                    .post("/api/inbox/read").then().statusCode(200).body("unread", equalTo(0));
+            own.awaitFrame("counts after it was read", frame -> "inbox".equals(frame.path("type").asText())
+                    && frame.path("unread").asLong() == 0 && frame.path("unseen").asLong() == 0);
+            given().header("Authorization", "Bearer " + KEY).get("/api/inbox/counts").then().statusCode(401);
+            given().get("/q/health/group/inbox").then().statusCode(200);
+        }
+    }
 }

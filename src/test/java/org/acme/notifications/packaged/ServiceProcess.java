@@ -3,6 +3,7 @@ package org.acme.notifications.packaged;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.postgres.PostgresResource;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -34,6 +36,8 @@ final class ServiceProcess implements AutoCloseable {
 
     static final String API_KEY = "process-test-key";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** One database per broker: the processes on one broker are replicas of one deployment, sharing its inbox. */
+    private static final Map<String, Map<String, String>> DATABASES = new ConcurrentHashMap<>();
 
     private final String bootstrapServers;
     private final String instanceId;
@@ -91,6 +95,8 @@ final class ServiceProcess implements AutoCloseable {
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         builder.environment().put("NOTIFICATIONS_API_KEYS", API_KEY);
         builder.environment().put("NOTIFICATIONS_INSTANCE_ID", instanceId);
+        DATABASES.computeIfAbsent(bootstrapServers, broker -> PostgresResource.newDatabase())
+                .forEach((name, value) -> builder.environment().put(name.toUpperCase().replaceAll("[.-]", "_"), value));
         try {
             process = builder.start();
         } catch (IOException e) {
@@ -184,11 +190,16 @@ final class ServiceProcess implements AutoCloseable {
 
     /** POST /api/notifications with the API key; the response, or null when the service could not be reached. */
     HttpResponse<String> publish(String message) {
+        return publishJson(Json.object("message", message));
+    }
+
+    /** As {@link #publish}, with a whole JSON body, targets and all. */
+    HttpResponse<String> publishJson(String body) {
         HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/api/notifications"))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + API_KEY)
                 .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(Json.object("message", message)))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());

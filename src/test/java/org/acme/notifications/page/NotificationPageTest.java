@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -232,6 +233,72 @@ class NotificationPageTest {
                 driver.executeScript("sessionStorage.clear()");
             }
         }
+    }
+
+    /**
+     * The inbox as a person meets it: a page opened after "Your export is ready" was sent shows it, with the bell at 1;
+     * the count is live in two tabs of the same user; "Mark all read" in one clears the badge in both; a reload still
+     * lists what was stored; opening an item marks it read and follows its link.
+     */
+    @Test
+    void theInboxShowsWhatWasSentWhileAwayAndMarkAllReadClearsTheBellInEveryTab() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String user = "carol-" + run;
+        try {
+            Pipeline.publishJson(Json.object("message", "Your export is ready " + run, "user", user, "link", "/exports/" + run));
+            String first = signIn(openLiveTab(), user);
+            awaitInInbox("Your export is ready " + run);
+            awaitBell("1");
+            driver.switchTo().newWindow(WindowType.TAB);
+            String second = signIn(openLiveTab(), user);
+            awaitInInbox("Your export is ready " + run);
+
+            Pipeline.publishJson(Json.object("message", "Build passed " + run, "user", user));
+            awaitInInbox("Build passed " + run);
+            awaitBell("2");
+            driver.switchTo().window(first);
+            awaitInInbox("Build passed " + run);
+            awaitBell("2");
+
+            driver.findElement(By.id("read-all")).click();
+            awaitBell("0");
+            driver.switchTo().window(second);
+            awaitBell("0");
+
+            driver.navigate().refresh();
+            wait(driver).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+            awaitInInbox("Your export is ready " + run);
+            awaitInInbox("Build passed " + run);
+            assertThat(driver.findElements(By.cssSelector("#inbox-items li.unread")), empty());
+
+            given().contentType(ContentType.JSON).body("{\"all\":true}").header("Authorization", "Bearer "
+                    + driver.executeScript("return sessionStorage.getItem('notifications.token')")).post("/api/inbox/unread")
+                    .then().statusCode(200);
+            awaitBell("2");
+            wait(driver).ignoring(StaleElementReferenceException.class).until(d -> {
+                awaitInInbox("Your export is ready " + run).click();
+                return true;
+            });
+            wait(driver).until(ExpectedConditions.urlContains("/exports/" + run));
+            driver.switchTo().window(first);
+            awaitBell("1");
+        } finally {
+            for (String tab : driver.getWindowHandles()) {
+                driver.switchTo().window(tab);
+                driver.executeScript("sessionStorage.clear()");
+            }
+        }
+    }
+
+    /** The list is redrawn whenever the counts change: an element found a moment ago may be gone, so look again. */
+    private WebElement awaitInInbox(String message) {
+        return wait(driver).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElements(By.cssSelector("#inbox-items .message")).stream()
+                        .filter(e -> e.getText().equals(message)).findFirst().orElse(null));
+    }
+
+    private void awaitBell(String unread) {
+        wait(driver).until(ExpectedConditions.textToBe(By.id("unread"), unread));
     }
 
     /**

@@ -1,8 +1,7 @@
-package org.acme.notifications.publish;
+package org.acme.notifications;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.core.Response;
-import org.acme.notifications.ErrorCode;
 
 /**
  * An RFC 9457 problem body ({@code application/problem+json}).
