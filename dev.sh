@@ -13,7 +13,7 @@ own_postgres=false
 [[ -z "${QUARKUS_DATASOURCE_REACTIVE_URL:-}" && "$*" != *datasource.reactive.url=* ]] && own_postgres=true
 stop_own() {
   if $own_kafka; then kill "$(cat target/kafka-dev/broker.pid)" 2> /dev/null || true; fi
-  if $own_postgres; then kill "$(cat target/postgres-dev/postmaster.pid)" 2> /dev/null || true; fi
+  if $own_postgres; then kill -INT "$(head -n 1 target/postgres-dev/postmaster.pid 2> /dev/null)" 2> /dev/null || true; fi
 }
 if $own_kafka || $own_postgres; then
   ./mvnw -B -q test-compile

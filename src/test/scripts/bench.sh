@@ -65,8 +65,8 @@ classpath="target/test-classes:$(cat target/test-classpath.txt)"
 java -cp "$classpath" org.acme.notifications.bench.TokenSigner "$out/keys"
 export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$PWD/$out/keys/public.pem" MP_JWT_VERIFY_ISSUER=bench-tokens
 cleanup() {
-  kill "${service_pid:-}" "${peer_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" \
-    "$(cat "$out/postgres/postmaster.pid" 2> /dev/null)" 2> /dev/null || true
+  kill "${service_pid:-}" "${peer_pid:-}" "$(cat "$out/kafka/broker.pid" 2> /dev/null)" 2> /dev/null || true
+  kill -INT "$(head -n 1 "$out/postgres/postmaster.pid" 2> /dev/null)" 2> /dev/null || true
 }
 trap cleanup EXIT
 start_postgres() {
@@ -148,12 +148,12 @@ fi
 
 if [[ "${INBOX:-on}" == off ]]; then
   export NOTIFICATIONS_INBOX_ENABLED=false
-else
-  start_postgres
 fi
 
 for run in $(seq 1 "${RUNS:-1}"); do
   start_kafka
+  # A fresh database with each fresh broker: the inbox keys rows by <partition>-<offset>, which restart with the topic.
+  if [[ "${INBOX:-on}" != off ]]; then start_postgres; fi
   if [[ "$scenario" == startup ]]; then
     # The tool starts the service itself and times it from the moment it launches it.
     load_tool --launch "${service[*]}" --launch-log "$out/service.log" "${preset[@]}" "$@"

@@ -88,7 +88,7 @@ public final class InboxLoad {
         report.put("scenario", "inbox");
         report.put("users", users);
         report.put("stored", stored);
-        double before = storedSoFar();
+        double before = settledStoredCount();
         fill(before);
         boolean exact = read();
         System.out.println();
@@ -232,6 +232,19 @@ public final class InboxLoad {
         report.put(name + "_p50_ms", micros.getValueAtPercentile(50) / 1000.0);
         report.put(name + "_p99_ms", micros.getValueAtPercentile(99) / 1000.0);
         report.put(name + "_max_ms", micros.getMaxValue() / 1000.0);
+    }
+
+    /** The stored count once it has stopped moving for a second: what an earlier run left for the writer is done. */
+    private double settledStoredCount() throws InterruptedException {
+        double last = storedSoFar();
+        while (true) {
+            Thread.sleep(1000);
+            double now = storedSoFar();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
     }
 
     private static Histogram histogram() {

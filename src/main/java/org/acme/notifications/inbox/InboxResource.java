@@ -88,16 +88,19 @@ public class InboxResource {
                                @QueryParam("status") String status,
                                @Parameter(description = "true: archived items too", schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
                                @QueryParam("archived") String archived) {
-        InboxQuery query = InboxQuery.of(limit, before, status, archived);
-        int pageSize = query.limit();
-        return user(authorization).chain(user -> available(schema.migrated()
-                .chain(() -> store.page(user, query.before(), query.archived(), query.unreadOnly(), pageSize + 1))
-                .chain(items -> store.counts(user).map(counts -> {
-                    List<InboxItem> page = items.size() > pageSize ? items.subList(0, pageSize) : items;
-                    InboxItem last = page.isEmpty() ? null : page.get(page.size() - 1);
-                    String next = items.size() > pageSize ? new InboxCursor(last.timestamp(), last.id()).toString() : null;
-                    return new InboxPage(List.copyOf(page), next, counts.unread(), counts.unseen());
-                }))));
+        // Who first: an anonymous caller is told 401, whatever else is wrong with the request.
+        return user(authorization).chain(user -> {
+            InboxQuery query = InboxQuery.of(limit, before, status, archived);
+            int pageSize = query.limit();
+            return available(schema.migrated()
+                    .chain(() -> store.page(user, query.before(), query.archived(), query.unreadOnly(), pageSize + 1))
+                    .chain(items -> store.counts(user).map(counts -> {
+                        List<InboxItem> page = items.size() > pageSize ? items.subList(0, pageSize) : items;
+                        InboxItem last = page.isEmpty() ? null : page.get(page.size() - 1);
+                        String next = items.size() > pageSize ? new InboxCursor(last.timestamp(), last.id()).toString() : null;
+                        return new InboxPage(List.copyOf(page), next, counts.unread(), counts.unseen());
+                    })));
+        });
     }
 
     @GET
@@ -193,15 +196,17 @@ public class InboxResource {
     }
 
     private Uni<InboxCounts> change(String authorization, byte[] body, InboxChange change) {
-        InboxSelection selection = InboxSelection.of(body, mapper);
-        return user(authorization).chain(user -> available(schema.migrated()
-                .chain(() -> store.change(user, change, selection.ids()))
-                .chain(changed -> {
-                    if (changed > 0) {
-                        events.countsChanged(user);
-                    }
-                    return store.counts(user);
-                })));
+        return user(authorization).chain(user -> {
+            InboxSelection selection = InboxSelection.of(body, mapper);
+            return available(schema.migrated()
+                    .chain(() -> store.change(user, change, selection.ids()))
+                    .chain(changed -> {
+                        if (changed > 0) {
+                            events.countsChanged(user);
+                        }
+                        return store.counts(user);
+                    }));
+        });
     }
 
     /** A database that failed, or did not answer within the inbox's timeout, is a 503 the client may retry. */

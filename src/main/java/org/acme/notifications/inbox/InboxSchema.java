@@ -9,6 +9,12 @@ import org.acme.notifications.NotificationsConfig;
 import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
  * The inbox's tables, from the Flyway migrations in {@code db/migration}. Migrated by the service itself when
  * PostgreSQL first answers, not at start-up (where Quarkus would refuse to start without it): a replica starts and
@@ -19,14 +25,23 @@ import org.jboss.logging.Logger;
 public class InboxSchema {
 
     private static final Logger LOG = Logger.getLogger(InboxSchema.class);
+    /** After a failed migration, callers fail at once for this long before one tries again. */
+    private static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Flyway flyway;
     private final boolean enabled;
+    private final Duration timeout;
+    private final AtomicReference<Attempt> attempt = new AtomicReference<>();
     private volatile boolean migrated;
+
+    /** One migration under way (or failed at {@code failedAt}), shared by every caller meanwhile. */
+    private record Attempt(CompletableFuture<Void> done, AtomicLong failedAt) {
+    }
 
     public InboxSchema(Flyway flyway, NotificationsConfig config) {
         this.flyway = flyway;
         this.enabled = config.inbox().enabled();
+        this.timeout = config.inbox().timeout();
     }
 
     void migrateAtStart(@Observes StartupEvent event) {
@@ -37,23 +52,44 @@ public class InboxSchema {
         }
     }
 
-    /** Completes once the tables are there, migrating them first if need be (on a worker thread: JDBC blocks). */
+    /**
+     * Completes once the tables are there, migrating them first if need be: one migration at a time, on a worker
+     * thread (JDBC blocks), awaited by every caller meanwhile, each for at most the inbox's timeout. While the database
+     * is down, callers fail at once between attempts: nobody queues a worker thread behind a connect that hangs.
+     */
     public Uni<Void> migrated() {
         if (migrated) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().<Void>item(() -> {
-            migrate();
-            return null;
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return Uni.createFrom().completionStage(() -> current().done()).ifNoItem().after(timeout).fail();
     }
 
-    private synchronized void migrate() {
-        if (!migrated) {
-            var result = flyway.migrate();
-            migrated = true;
-            LOG.infof("Inbox schema at version %s (%d migrations applied now)", flyway.info().current().getVersion(),
-                    result.migrationsExecuted);
+    private Attempt current() {
+        Attempt last = attempt.get();
+        long failedAt = last == null ? 0 : last.failedAt().get();
+        if (last != null && (failedAt == 0 || System.nanoTime() - failedAt < RETRY_AFTER_NANOS)) {
+            return last; // under way, or failed a moment ago
         }
+        Attempt next = new Attempt(new CompletableFuture<>(), new AtomicLong());
+        if (!attempt.compareAndSet(last, next)) {
+            return attempt.get();
+        }
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                migrate();
+                next.done().complete(null);
+            } catch (RuntimeException failure) {
+                next.failedAt().set(Math.max(1, System.nanoTime()));
+                next.done().completeExceptionally(failure);
+            }
+        });
+        return next;
+    }
+
+    private void migrate() {
+        var result = flyway.migrate();
+        migrated = true;
+        LOG.infof("Inbox schema at version %s (%d migrations applied now)", flyway.info().current().getVersion(),
+                result.migrationsExecuted);
     }
 }

@@ -54,6 +54,12 @@ public class InboxStore {
                     WHERE user_id IN (SELECT user_id FROM inbox_item GROUP BY user_id HAVING count(*) > $1)
                 ) AS ranked WHERE newer > $1)""";
 
+    /**
+     * A batch of up to 500 rows may take longer than a read under load (a checkpoint, a slow disk); one that times out
+     * here may still commit, and its retry then stores nothing (the writer tells every user of the batch then).
+     */
+    static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
+
     private final Pool pool;
     private final Duration timeout;
 
@@ -99,7 +105,7 @@ public class InboxStore {
                         .addArrayOfLong(offsets).addArrayOfInteger(partitions)
                         .addArrayOfString(messages).addArrayOfString(titles).addArrayOfString(levels)
                         .addArrayOfString(channels).addArrayOfString(links).addArrayOfString(data))
-                .ifNoItem().after(timeout).fail()
+                .ifNoItem().after(BATCH_TIMEOUT).fail()
                 .map(rows -> {
                     List<String> stored = new ArrayList<>(rows.rowCount());
                     rows.forEach(row -> stored.add(row.getString("user_id")));

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Stores every notification addressed to a user, from the notifications topic, whoever produced it. All replicas share
@@ -64,14 +65,20 @@ public class InboxWriter {
         if (forUsers.isEmpty()) {
             return Uni.createFrom().completionStage(batch.ack());
         }
+        AtomicBoolean retried = new AtomicBoolean();
         return schema.migrated()
                 .chain(() -> store.store(forUsers))
-                .onFailure().invoke(state::writeFailed)
+                .onFailure().invoke(failure -> {
+                    retried.set(true);
+                    state.writeFailed(failure);
+                })
                 .onFailure().retry().withBackOff(FIRST_RETRY, LONGEST_RETRY).indefinitely()
                 .invoke(users -> {
                     state.wrote();
                     stored.increment(users.size());
-                    users.stream().distinct().forEach(events::countsChanged);
+                    // A failed attempt may have committed all the same (a timeout): then its rows are not returned now.
+                    (retried.get() ? forUsers.stream().map(Notification::user) : users.stream())
+                            .distinct().forEach(events::countsChanged);
                 })
                 .chain(() -> Uni.createFrom().completionStage(batch.ack()));
     }

@@ -19,9 +19,11 @@ import java.util.List;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -39,6 +41,9 @@ class KubernetesManifestIT {
         Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
 
         assertThat(deployment.getSpec().getReplicas(), greaterThanOrEqualTo(2));
+        // The service migrates the inbox's schema itself: no init Job for pods to wait on (they deliver without the database).
+        assertThat(resources.stream().map(HasMetadata::getKind).toList(), not(hasItems("Job")));
+        assertThat(deployment.getSpec().getTemplate().getSpec().getInitContainers(), empty());
         assertThat(container.getPorts().get(0).getContainerPort(), equalTo(8080));
         assertThat(container.getLivenessProbe().getHttpGet().getPath(), equalTo("/q/health/live"));
         assertThat(container.getReadinessProbe().getHttpGet().getPath(), equalTo("/q/health/ready"));
