@@ -6,6 +6,7 @@
     'use strict';
 
     const PAGE = 20;
+    const MAX_PAGE = 100; // the API's largest page
     const bell = document.getElementById('bell');
     const unread = document.getElementById('unread');
     const section = document.getElementById('inbox');
@@ -16,7 +17,7 @@
     const feedback = document.getElementById('inbox-feedback');
     let token = null;
     let next = null;
-    let loading = null; // the newest first-page load: an older one that answers late is dropped
+    let generation = 0; // each reload of the list (and each change of user) starts one: older answers are dropped
 
     function call(path, body) {
         const options = { headers: { Authorization: 'Bearer ' + token } };
@@ -41,21 +42,22 @@
         bell.setAttribute('aria-label', 'Inbox: ' + counts.unread + ' unread');
     }
 
-    /** The first page again (after a change from any tab), or the page after the last one shown. */
-    function load(first) {
+    /**
+     * The list again from the top (after a change from any tab: one more than are shown, so that what "Load more" brought
+     * stays when a new one arrives), or the page after the last one shown.
+     */
+    function load(fromTheTop) {
         if (!token) {
             return;
         }
-        const path = '/api/inbox?limit=' + PAGE + (first || !next ? '' : '&before=' + encodeURIComponent(next));
-        const thisLoad = call(path);
-        if (first) {
-            loading = thisLoad;
-        }
-        thisLoad.then(function (page) {
-            if (first && loading !== thisLoad) {
-                return;
+        const mine = fromTheTop ? ++generation : generation;
+        const limit = fromTheTop ? Math.min(MAX_PAGE, Math.max(PAGE, list.children.length + 1)) : PAGE;
+        const path = '/api/inbox?limit=' + limit + (fromTheTop || !next ? '' : '&before=' + encodeURIComponent(next));
+        call(path).then(function (page) {
+            if (mine !== generation) {
+                return; // a newer reload, or another user, since
             }
-            if (first) {
+            if (fromTheTop) {
                 list.replaceChildren();
             }
             page.items.forEach(function (item) { list.appendChild(render(item)); });
@@ -65,7 +67,9 @@
             showCounts(page);
             feedback.textContent = '';
         }).catch(function (e) {
-            feedback.textContent = 'The inbox could not be read: ' + e.message;
+            if (mine === generation) {
+                feedback.textContent = 'The inbox could not be read: ' + e.message;
+            }
         });
     }
 
@@ -92,17 +96,18 @@
         return entry;
     }
 
-    /** Marks it read, then follows its link (only ever a safe one) in this tab. */
+    /** Marks it read, then follows its link (only ever a safe one) in this tab: followed even if marking failed. */
     function open(item, entry) {
         const href = window.notificationLinks.safeLink(item.link);
         call('/api/inbox/read', { ids: [item.id] }).then(function (counts) {
             entry.classList.replace('unread', 'read');
             showCounts(counts);
+        }).catch(function (e) {
+            feedback.textContent = 'Could not mark it read: ' + e.message;
+        }).finally(function () {
             if (href) {
                 window.location.assign(href);
             }
-        }).catch(function (e) {
-            feedback.textContent = 'Could not mark it read: ' + e.message;
         });
     }
 
@@ -124,6 +129,7 @@
     function identify(identity) {
         token = identity && identity.user ? identity.token : null;
         bell.hidden = section.hidden = !token;
+        generation++;
         list.replaceChildren();
         next = null;
         load(true);

@@ -69,14 +69,7 @@ public final class InboxLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                System.err.println(USAGE);
-                System.exit(2);
-            }
-            options.put(args[i].substring(2), args[++i]);
-        }
+        Map<String, String> options = ToolOptions.parse(args, USAGE);
         boolean exact = new InboxLoad(options).run();
         if (!exact) {
             System.err.println("Some inbox held other counts than what was sent to its user");

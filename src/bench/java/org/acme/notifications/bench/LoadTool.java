@@ -99,14 +99,7 @@ public final class LoadTool {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                System.err.println(USAGE);
-                System.exit(2);
-            }
-            options.put(args[i].substring(2), args[++i]);
-        }
+        Map<String, String> options = ToolOptions.parse(args, USAGE);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         // Publishing has an event loop of its own: a POST and its answer do not queue behind the sockets' frames, as a
         // publisher on another machine would not (the three loops still share the machine's cores).

@@ -76,13 +76,13 @@ public class InboxEvents {
 
     @Incoming("inbox-events-in")
     public Uni<Void> tell(KafkaRecordBatch<String, String> batch) {
-        Set<String> users = new LinkedHashSet<>();
+        Set<String> changed = new LinkedHashSet<>();
         batch.forEach(event -> {
-            if (event.getKey() != null && broadcaster.hasSubscribersOf(event.getKey())) {
-                users.add(event.getKey());
+            if (event.getKey() != null) {
+                changed.add(event.getKey());
             }
         });
-        return Multi.createFrom().iterable(users)
+        return Multi.createFrom().iterable(broadcaster.withSubscribers(changed))
                 .onItem().transformToUni(user -> store.counts(user)
                         .invoke(counts -> broadcaster.tellUser(user, frame(counts)))
                         .onFailure().recoverWithNull())

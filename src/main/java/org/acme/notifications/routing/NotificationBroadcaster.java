@@ -20,10 +20,10 @@ import org.acme.notifications.history.ResumePosition;
 
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Routing: keeps the recent notifications and hands each new one to the subscribers it is for ({@link Recipients},
@@ -100,7 +100,7 @@ public class NotificationBroadcaster {
                 }
             }));
             if (catchUp.anyoneWaits()) {
-                catchUp.advanced(batch.stream().map(ReceivedNotification::partition).collect(Collectors.toSet()));
+                catchUp.advanced(batch.stream().map(ReceivedNotification::partition).distinct().toList());
             }
         }
         targets.forEach(target -> metrics.routed(target.kind()));
@@ -217,9 +217,9 @@ public class NotificationBroadcaster {
         subscriber.answer(encoder.answer(ControlFrame.unsubscribed(channel, subscriber.live ? recent.newestId() : null)));
     }
 
-    /** Whether a live subscriber of {@code user} is on this instance: only then is it worth telling it anything. */
-    public synchronized boolean hasSubscribersOf(String user) {
-        return recipientsByLoop.values().stream().anyMatch(recipients -> !recipients.ofUser(user).isEmpty());
+    /** Those of {@code users} with a live subscriber on this instance, under one lock: only they are worth telling. */
+    public synchronized List<String> withSubscribers(Collection<String> users) {
+        return users.stream().filter(user -> recipientsByLoop.values().stream().anyMatch(r -> !r.ofUser(user).isEmpty())).toList();
     }
 
     /** Hands {@code frame} to every live subscriber of {@code user} here, behind what each was handed before. */

@@ -290,6 +290,31 @@ class NotificationPageTest {
         }
     }
 
+    @Test
+    void itemsBroughtInByLoadMoreStayWhenSomethingNewArrives() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String user = "dave-" + run;
+        try {
+            for (int i = 0; i < 25; i++) {
+                Pipeline.publishJson(Json.object("message", "Report " + i + " " + run, "user", user));
+            }
+            signIn(openLiveTab(), user);
+            awaitBell("25");
+            awaitInInbox("Report 24 " + run);
+            assertThat(driver.findElements(By.cssSelector("#inbox-items li")).size(), equalTo(20));
+
+            driver.findElement(By.id("inbox-more")).click();
+            awaitInInbox("Report 0 " + run);
+            Pipeline.publishJson(Json.object("message", "Report 25 " + run, "user", user));
+            awaitBell("26");
+            awaitInInbox("Report 25 " + run);
+            wait(driver).until(d -> d.findElements(By.cssSelector("#inbox-items li")).size() == 26);
+            awaitInInbox("Report 0 " + run);
+        } finally {
+            driver.executeScript("sessionStorage.clear()");
+        }
+    }
+
     /** The list is redrawn whenever the counts change: an element found a moment ago may be gone, so look again. */
     private WebElement awaitInInbox(String message) {
         return wait(driver).ignoring(StaleElementReferenceException.class)
