@@ -104,7 +104,6 @@ public class NotificationRequestParser {
             throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'message' must not be blank");
         }
         requireWellFormed("message", message, ErrorCode.INVALID_MESSAGE);
-        requireStorable("message", message);
         int bytes = message.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxMessageBytes) {
             throw new InvalidNotificationException(ErrorCode.MESSAGE_TOO_LARGE,
@@ -112,7 +111,6 @@ public class NotificationRequestParser {
         }
         if (title != null) {
             requireWellFormed("title", title, ErrorCode.INVALID_MESSAGE);
-            requireStorable("title", title);
             if (title.length() > MAX_TITLE_CHARS) {
                 throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'title' is longer than " + MAX_TITLE_CHARS + " characters");
             }
@@ -206,13 +204,6 @@ public class NotificationRequestParser {
     }
 
     /** JSON escapes can smuggle in lone surrogates, which no UTF-8 encoder can write faithfully. */
-    /** PostgreSQL text cannot hold U+0000: one such notification would fail the inbox's whole batch, every time. */
-    private static void requireStorable(String field, String value) {
-        if (value.indexOf('\u0000') >= 0) {
-            throw new InvalidNotificationException(ErrorCode.INVALID_MESSAGE, "'" + field + "' contains U+0000 (NUL)");
-        }
-    }
-
     static void requireWellFormed(String field, String value, ErrorCode code) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

@@ -93,8 +93,8 @@ public class InboxStore {
             NotificationId id = NotificationId.parse(notification.id());
             offsets[i] = id.offset();
             partitions[i] = id.partition();
-            messages[i] = notification.message();
-            titles[i] = notification.title();
+            messages[i] = storable(notification.message());
+            titles[i] = storable(notification.title());
             levels[i] = notification.level();
             channels[i] = notification.channel();
             links[i] = notification.link();
@@ -165,6 +165,14 @@ public class InboxStore {
                         : connection.preparedQuery(PURGE_OLD).execute(Tuple.of(oldest.atOffset(ZoneOffset.UTC)))
                         .chain(old -> connection.preparedQuery(PURGE_BEYOND_NEWEST).execute(Tuple.of(maxPerUser))
                                 .map(beyond -> old.rowCount() + beyond.rowCount()))));
+    }
+
+    /**
+     * PostgreSQL text cannot hold U+0000, which a notification may carry (it is delivered live as sent): stored as
+     * U+FFFD, the replacement character. Otherwise it would fail its whole batch, at every retry.
+     */
+    private static String storable(String text) {
+        return text == null ? null : text.replace('\u0000', '\uFFFD');
     }
 
     private static InboxItem item(String user, Row row) {

@@ -220,6 +220,19 @@ class InboxTest {
         assertThat(messages(awaitInbox(token, 1)), contains("good"));
     }
 
+    /** PostgreSQL text cannot hold U+0000: such a notification is stored with U+FFFD, and the ones after it as they are. */
+    @Test
+    void aNulInTheTextIsStoredAsTheReplacementCharacterAndStopsNothing() {
+        String user = user();
+        String token = TestTokens.token(user);
+        Pipeline.publishJson(Json.object("message", "a\u0000b", "title", "\u0000", "user", user));
+        publishFor(user, "after it");
+
+        JsonNode page = awaitInbox(token, 2);
+        assertThat(messages(page), contains("after it", "a\uFFFDb"));
+        assertThat(page.get("items").get(1).get("title").asText(), equalTo("\uFFFD"));
+    }
+
     private static String user() {
         return "user-" + UUID.randomUUID();
     }
