@@ -48,7 +48,8 @@ import static org.hamcrest.Matchers.is;
  */
 class InboxReplicasIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-inbox-it"));
+    // A directory of its own each run: the JVM's and the native executable's runs of this IT must not share a topic.
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-inbox-it", UUID.randomUUID().toString()));
     private static final int USERS = 200;
     private static final int PER_USER = 20; // 4,000 user notifications in all, half over REST, half from a producer
     private static final int BROADCASTS = 20_000;
@@ -76,9 +77,15 @@ class InboxReplicasIT {
 
     @AfterAll
     static void stop() {
-        first.close();
-        second.close();
-        BROKER.stop();
+        try {
+            for (ServiceProcess replica : new ServiceProcess[] {first, second}) {
+                if (replica != null) {
+                    replica.close();
+                }
+            }
+        } finally {
+            BROKER.stop();
+        }
     }
 
     @Test
