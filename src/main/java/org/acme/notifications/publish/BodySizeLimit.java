@@ -24,14 +24,15 @@ class BodySizeLimit {
     }
 
     void refuseOversizedBodies(@Observes Router router) {
-        router.post("/api/notifications").order(-100).handler(context -> {
+        // Publishing and the inbox's changes: the two kinds of POST with a body.
+        router.postWithRegex("/api/(notifications|inbox/[a-z]+)").order(-100).handler(context -> {
             String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (length == null || !length.matches("\\d{1,18}") || Long.parseLong(length) <= maxBodyBytes) {
                 context.next();
                 return;
             }
             Problem problem = Problem.of(ErrorCode.BODY_TOO_LARGE,
-                    "The body is " + length + " bytes; the limit is " + maxBodyBytes + " (a notification's message is at most a few KiB)");
+                    "The body is " + length + " bytes; the limit is " + maxBodyBytes + " (a notification, or a list of ids, is at most a few KiB)");
             context.response().setStatusCode(ErrorCode.BODY_TOO_LARGE.status())
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                     .putHeader(HttpHeaders.CONNECTION, "close") // the rest of the body is not read

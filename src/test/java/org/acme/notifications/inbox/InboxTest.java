@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -193,6 +194,8 @@ class InboxTest {
             problem(inbox(token).queryParam("before", cursor).get("/api/inbox"), 400, "invalid-cursor");
         }
         problem(inbox(token).queryParam("status", "read").get("/api/inbox"), 400, "invalid-status");
+        String huge = "{\"ids\":[" + String.join(",", Collections.nCopies(8000, "\"0-123456\"")) + "]}";
+        problem(inbox(token).contentType(ContentType.JSON).body(huge).post("/api/inbox/read"), 413, "body-too-large");
         problem(inbox(token).queryParam("archived", "yes").get("/api/inbox"), 400, "invalid-status");
         for (String body : List.of("{\"ids\":[\"1-1' OR '1'='1\"]}", "{\"ids\":[1]}", "{\"ids\":[\"-1-2\"]}", "{\"ids\":[null]}")) {
             problem(inbox(token).contentType(ContentType.JSON).body(body).post("/api/inbox/read"), 400, "invalid-id");
