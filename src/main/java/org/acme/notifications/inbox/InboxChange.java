@@ -1,22 +1,20 @@
 package org.acme.notifications.inbox;
 
 /**
- * What a user can do to stored notifications ({@code POST /api/inbox/<path>}): each an UPDATE of the rows it changes,
+ * What a user can do to stored notifications ({@code POST /api/inbox/seen}, {@code /read}, ...): each an UPDATE of the rows it changes,
  * so that doing it twice changes nothing the second time. Reading a notification also sees it.
  */
 enum InboxChange {
-    SEEN("seen", "seen_at = now()", "seen_at IS NULL"),
-    READ("read", "read_at = now(), seen_at = coalesce(seen_at, now())", "read_at IS NULL"),
-    UNREAD("unread", "read_at = NULL", "read_at IS NOT NULL"),
-    ARCHIVE("archive", "archived_at = now()", "archived_at IS NULL"),
-    UNARCHIVE("unarchive", "archived_at = NULL", "archived_at IS NOT NULL");
+    SEEN("seen_at = now()", "seen_at IS NULL"),
+    READ("read_at = now(), seen_at = coalesce(seen_at, now())", "read_at IS NULL"),
+    UNREAD("read_at = NULL", "read_at IS NOT NULL"),
+    ARCHIVE("archived_at = now()", "archived_at IS NULL"),
+    UNARCHIVE("archived_at = NULL", "archived_at IS NOT NULL");
 
-    final String path;
     final String set;
     final String unless;
 
-    InboxChange(String path, String set, String unless) {
-        this.path = path;
+    InboxChange(String set, String unless) {
         this.set = set;
         this.unless = unless;
     }

@@ -54,7 +54,7 @@ public class InboxEvents {
 
     /** Tells every replica; a lost event costs one stale badge until the next change, never a notification. */
     void countsChanged(String user) {
-        Message<String> event = Message.of("{\"user\":" + quoted(user) + "}")
+        Message<String> event = Message.of("{\"user\":" + Json.encode(user) + "}")
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(user).build());
         try {
             emitter.sendMessage(event).subscribe().with(sent -> { },
@@ -93,9 +93,5 @@ public class InboxEvents {
 
     private TextFrames frame(InboxCounts counts) {
         return encoder.inbox(InboxFrame.of(counts.unread(), counts.unseen()));
-    }
-
-    private static String quoted(String text) {
-        return Json.encode(text);
     }
 }

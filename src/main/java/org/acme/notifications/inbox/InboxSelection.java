@@ -20,10 +20,6 @@ record InboxSelection(List<String> ids) {
 
     static final int MAX_IDS = 100;
 
-    boolean all() {
-        return ids == null;
-    }
-
     /** From a request body; {@code invalid-json} when it is not JSON. */
     static InboxSelection of(byte[] body, ObjectMapper mapper) {
         try {
