@@ -43,21 +43,39 @@
     }
 
     /**
-     * The list again from the top (after a change from any tab: one more than are shown, so that what "Load more" brought
-     * stays when a new one arrives), or the page after the last one shown.
+     * The list again from the top, after a change from any tab: as many as are shown (at least a page), and more when
+     * new ones arrived at the top, so that what "Load more" brought stays. Or, not from the top, the page after the last
+     * one shown.
      */
     function load(fromTheTop) {
         if (!token) {
             return;
         }
         const mine = fromTheTop ? ++generation : generation;
-        const limit = fromTheTop ? Math.min(MAX_PAGE, Math.max(PAGE, list.children.length + 1)) : PAGE;
-        const path = '/api/inbox?limit=' + limit + (fromTheTop || !next ? '' : '&before=' + encodeURIComponent(next));
+        if (!fromTheTop) {
+            read(PAGE, next, mine, null);
+            return;
+        }
+        const shown = Array.from(list.children, function (entry) { return entry.dataset.id; });
+        read(Math.min(MAX_PAGE, Math.max(PAGE, shown.length)), null, mine, shown);
+    }
+
+    /** One page of limit (after before); shown: the ids shown before a reload from the top (null: a page added below). */
+    function read(limit, before, mine, shown) {
+        const path = '/api/inbox?limit=' + limit + (before ? '&before=' + encodeURIComponent(before) : '');
         call(path).then(function (page) {
             if (mine !== generation) {
                 return; // a newer reload, or another user, since
             }
-            if (fromTheTop) {
+            if (shown && shown.length > 0) {
+                const top = page.items.findIndex(function (item) { return item.id === shown[0]; });
+                const wanted = Math.min(MAX_PAGE, shown.length + (top === -1 ? page.items.length : top));
+                if (wanted > limit) {
+                    read(wanted, null, mine, []); // new ones pushed some of those shown off this page
+                    return;
+                }
+            }
+            if (shown) {
                 list.replaceChildren();
             }
             page.items.forEach(function (item) { list.appendChild(render(item)); });

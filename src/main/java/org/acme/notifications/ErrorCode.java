@@ -33,7 +33,11 @@ public enum ErrorCode {
     TOO_MANY_IDS("too-many-ids", 400),
     INVALID_SELECTION("invalid-selection", 400),
     INBOX_UNAVAILABLE("inbox-unavailable", 503),
-    INBOX_OFF("inbox-off", 404);
+    INBOX_OFF("inbox-off", 404),
+    INVALID_QUERY("invalid-query", 400),
+    FORBIDDEN_ORIGIN("forbidden-origin", 403),
+    TOKENS_UNAVAILABLE("tokens-unavailable", 503),
+    TOO_MANY_CONNECTIONS("too-many-connections", 503);
 
     private final String code;
     private final int status;

@@ -98,7 +98,7 @@ public class NotificationMetrics {
                 "From the Kafka record's timestamp to its frames written to every socket of this instance it is for").register(registry);
         // notifications_connections
         Gauge.builder("notifications.connections", places, ConnectionPlaces::taken)
-                .description("Connections holding one of this instance's socket places (notifications.socket.max-connections)")
+                .description("Sockets and event streams holding one of this instance's places (notifications.socket.max-connections)")
                 .strongReference(true)
                 .register(registry);
         // notifications_waiting_sockets

@@ -85,11 +85,11 @@ public interface NotificationsConfig {
     Socket socket();
 
     interface Socket {
-        /** Open sockets this instance accepts; past it the upgrade is answered 503. */
+        /** Open sockets and event streams this instance accepts, together; past it the upgrade (or stream) is answered 503. */
         @WithDefault("20000")
         int maxConnections();
 
-        /** Frames waiting to be written to one socket; past it the socket is closed with 4008 (too slow). */
+        /** Frames waiting to be written to one socket or stream; past it, it is closed with 4008 (too slow). */
         @WithDefault("1000")
         int maxPendingFrames();
 
@@ -101,8 +101,20 @@ public interface NotificationsConfig {
         @WithDefault("20")
         int publishBurst();
 
-        /** Origins allowed besides the service's own ({@code https://example.com}); other sites' pages get 403. */
+        /** Origins allowed besides the service's own ({@code https://example.com}), for sockets and streams; other sites' pages get 403. */
         Optional<List<String>> allowedOrigins();
+    }
+
+    /** The event stream ({@code /sse/notifications}); its limits are the socket's. */
+    Sse sse();
+
+    interface Sse {
+        /**
+         * How often an idle stream gets a comment line, so that proxies do not close it and clients can tell a dead
+         * connection from a quiet one: 15-30 s suits most proxies.
+         */
+        @WithDefault("20s")
+        Duration keepAlive();
     }
 
     /** How far back a reconnecting client can resume ({@code ?since=<id>}). */

@@ -9,10 +9,9 @@ import io.netty.util.ReferenceCountUtil;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.Target;
 import org.acme.notifications.access.SocketIdentity;
-import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.frames.TextFrames;
-import org.acme.notifications.outbox.Peer;
-import org.acme.notifications.outbox.SocketOutbox;
+import org.acme.notifications.outbox.ChannelTransport;
+import org.acme.notifications.outbox.ConnectionOutbox;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,7 +32,7 @@ import java.util.stream.IntStream;
 
 /**
  * The fan-out core on its own: {@link Recipients#deliver} decides who on one event loop gets a notification, and the
- * task it returns hands the frame to each of those sockets' {@link SocketOutbox}, whose channel takes every write at
+ * task it returns hands the frame to each of those sockets' {@link ConnectionOutbox}, whose channel takes every write at
  * once (Netty's {@code EmbeddedChannel}: no kernel, no network). For a broadcast, a channel that one socket in ten
  * reads, one user (one socket), and a mixed batch (each socket its own view of it). Run with
  * {@code src/test/scripts/jmh.sh Recipients}.
@@ -64,7 +63,7 @@ public class RecipientsBenchmark {
         for (int i = 0; i < subscribers; i++) {
             EmbeddedChannel channel = new EmbeddedChannel(new TakesEveryWrite());
             Subscriber subscriber = new Subscriber(new SocketIdentity("user-" + i, Set.of(), null),
-                    new SocketOutbox(new OpenPeer(), channel, 1000, metrics), channel.eventLoop());
+                    new ConnectionOutbox(new ChannelTransport(channel), 1000, metrics), channel.eventLoop());
             if (i % 10 == 0) {
                 subscriber.channels.add("news");
             }
@@ -92,23 +91,6 @@ public class RecipientsBenchmark {
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             ReferenceCountUtil.release(msg);
             promise.setSuccess();
-        }
-    }
-
-    /** A connection that stays open. */
-    static final class OpenPeer implements Peer {
-        @Override
-        public String id() {
-            return "bench";
-        }
-
-        @Override
-        public boolean isClosed() {
-            return false;
-        }
-
-        @Override
-        public void close(CloseCode code, String reason) {
         }
     }
 }

@@ -8,8 +8,8 @@ import org.acme.notifications.frames.TextFrames;
  * The seam between routing and a transport: what routing hands one subscriber. Answers, the replay and live batches
  * come through here in the order routing decided them, on the subscriber's event loop ({@link Subscriber#loop}), so an
  * implementation needs no lock. It bounds what waits for a client that does not read, and never writes after it
- * closed. The WebSocket's {@code SocketOutbox} is the one implementation today (the socket adds its own replies to
- * frames it could not take, on the same loop).
+ * closed. {@code ConnectionOutbox} is the one implementation, over a WebSocket or an event stream (the socket adds
+ * its own replies to frames it could not take, on the same loop).
  *
  * <p>What routing hands over is encoded once for every subscriber, as WebSocket text frames ({@link TextFrames}: a
  * 2-10 byte header, then the JSON). A transport that frames its data otherwise, such as Server-Sent Events, writes

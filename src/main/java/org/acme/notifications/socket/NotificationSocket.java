@@ -14,10 +14,11 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.SubscriberQuery;
 import org.acme.notifications.access.SocketIdentity;
 import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.inbox.InboxEvents;
-import org.acme.notifications.outbox.SocketOutbox;
+import org.acme.notifications.outbox.ConnectionOutbox;
 import org.acme.notifications.routing.NotificationBroadcaster;
 import org.acme.notifications.routing.Subscriber;
 import org.jboss.logging.Logger;
@@ -66,12 +67,12 @@ public class NotificationSocket {
     @OnOpen
     @NonBlocking
     void onOpen(WebSocketConnection connection) {
-        SocketOutbox outbox = new SocketOutbox(new WebSocketPeer(connection), SocketChannels.of(connection), maxPendingFrames, metrics);
+        ConnectionOutbox outbox = new ConnectionOutbox(new SocketTransport(connection, SocketChannels.of(connection)), maxPendingFrames, metrics);
         SocketReplies.attach(connection, outbox);
         inbound.opened(connection);
-        SocketQuery query;
+        SubscriberQuery query;
         try {
-            query = SocketQuery.parse(connection.handshakeRequest().query());
+            query = SubscriberQuery.parse(connection.handshakeRequest().query());
         } catch (IllegalArgumentException malformed) {
             LOG.debugf("Socket %s: malformed query string: %s", connection.id(), malformed.getMessage());
             SocketClose.close(connection, CloseCode.POLICY_VIOLATION);

@@ -8,10 +8,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.acme.notifications.outbox.SocketOutbox;
 
 /**
- * Remembers each socket's Netty channel as it opens, for {@link SocketOutbox} to write to:
+ * Remembers each socket's Netty channel as it opens, for {@link SocketTransport} to write to:
  * websockets-next does not expose it.
  */
 @ApplicationScoped

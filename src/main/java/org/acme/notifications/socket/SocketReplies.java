@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.frames.ControlFrame;
 import org.acme.notifications.frames.FrameEncoder;
 import org.acme.notifications.frames.TextFrames;
-import org.acme.notifications.outbox.SocketOutbox;
+import org.acme.notifications.outbox.ConnectionOutbox;
 
 /**
  * Replies to what a client sent (error frames), through the socket's own outbox: bounded with everything else the
@@ -17,7 +17,7 @@ import org.acme.notifications.outbox.SocketOutbox;
 @ApplicationScoped
 class SocketReplies {
 
-    private static final UserData.TypedKey<SocketOutbox> OUTBOX = new UserData.TypedKey<>("outbox");
+    private static final UserData.TypedKey<ConnectionOutbox> OUTBOX = new UserData.TypedKey<>("outbox");
 
     private final FrameEncoder encoder;
 
@@ -26,12 +26,12 @@ class SocketReplies {
     }
 
     /** The socket's outbox, which its replies go through from now on. */
-    static void attach(WebSocketConnection connection, SocketOutbox outbox) {
+    static void attach(WebSocketConnection connection, ConnectionOutbox outbox) {
         connection.userData().put(OUTBOX, outbox);
     }
 
     void reply(WebSocketConnection connection, ControlFrame frame) {
-        SocketOutbox outbox = connection.userData().get(OUTBOX);
+        ConnectionOutbox outbox = connection.userData().get(OUTBOX);
         if (outbox == null) {
             return; // closed before it opened
         }

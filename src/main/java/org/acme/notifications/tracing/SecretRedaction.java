@@ -10,12 +10,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Browsers cannot set headers on a WebSocket, so a socket's API key may come as {@code ?api-key=}: its value
- * is replaced in every span's URL attributes as the span starts, before anything can export it. Parameter names are
+ * Browsers cannot set headers on a WebSocket or an {@code EventSource}, so a socket's API key may come as
+ * {@code ?api-key=} and an event stream's access token as {@code ?access_token=}: their values are replaced in every
+ * span's URL attributes as the span starts, before anything can export it. Parameter names are
  * compared as the server reads them, decoded: Vert.x decodes any percent-escape in a name, so {@code %61pi-key} is
  * the key too.
  */
@@ -23,7 +26,7 @@ import java.util.regex.Pattern;
 public class SecretRedaction implements SpanProcessor {
 
     static final String REDACTED = "REDACTED";
-    private static final String SECRET_PARAMETER = "api-key";
+    private static final Set<String> SECRET_PARAMETERS = Set.of("api-key", "access_token");
     // One name=value of a query (after ?, & or ;, up to the next of them or #).
     private static final Pattern PARAMETER = Pattern.compile("(^|[?&;])([^=&#;?]*)=([^&#;]*)");
     private static final List<AttributeKey<String>> URL_ATTRIBUTES = List.of(
@@ -48,7 +51,7 @@ public class SecretRedaction implements SpanProcessor {
         } catch (IllegalArgumentException malformed) {
             return true; // a name the server cannot read either: redacting it costs nothing
         }
-        return decoded.equalsIgnoreCase(SECRET_PARAMETER);
+        return SECRET_PARAMETERS.contains(decoded.toLowerCase(Locale.ROOT));
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
 import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.EventStreamClient;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
@@ -82,6 +83,16 @@ class AccessTokenTest {
 
             assertThat(client.closeCode(), equalTo(Optional.of(CloseCode.TOKEN_EXPIRED.code())));
             assertThat(Instant.now().isBefore(expiresAt), equalTo(false));
+        }
+    }
+
+    @Test
+    void anEventStreamNeedsATokenToo() {
+        EventStreamClient anonymous = EventStreamClient.open(baseUri, "", Map.of());
+        assertThat(anonymous.status(), equalTo(401));
+        assertThat(anonymous.problem().path("type").asText(), equalTo("urn:notifications:problem:unauthorized"));
+        try (EventStreamClient signedIn = EventStreamClient.open(baseUri, "?access_token=" + TestTokens.token("ivan"), Map.of())) {
+            assertThat(signedIn.status(), equalTo(200));
         }
     }
 

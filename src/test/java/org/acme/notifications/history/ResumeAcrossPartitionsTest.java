@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
+import org.acme.notifications.testsupport.EventStreamClient;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -24,6 +25,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -91,6 +93,31 @@ class ResumeAcrossPartitionsTest {
                 resumed.awaitFrame("the end of the replay", f -> f.path("type").asText().equals("resumed"));
                 assertThat(byPartition(resumed.messages().stream().filter(message -> message.contains(run)).toList()),
                         equalTo(byPartition(missed)));
+            }
+        }
+    }
+
+    /** An event stream's id is its position in every partition: the browser's Last-Event-ID resumes it exactly, once. */
+    @Test
+    void anEventStreamResumesFromItsLastEventIdExactly() throws Exception {
+        try (SocketClient watcher = SocketClient.connect(baseUri);
+             KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
+            Pipeline.awaitReady(watcher);
+            String run = UUID.randomUUID().toString();
+            String lastEventId;
+            try (EventStreamClient leaving = EventStreamClient.open(baseUri, "", Map.of())) {
+                await("the stream's first bytes").atMost(SocketClient.DELIVERY_TIMEOUT).until(() -> leaving.retry() > 0);
+                List<String> seen = produceInTurn(producer, "seen " + run, 6);
+                leaving.awaitNotification(seen.get(seen.size() - 1));
+                lastEventId = leaving.lastEventId();
+            }
+            assertThat(lastEventId.split(",").length, equalTo(3));
+
+            List<String> missed = produceInTurn(producer, "missed " + run, 12);
+            watcher.awaitNotification(missed.get(missed.size() - 1));
+            try (EventStreamClient resumed = EventStreamClient.open(baseUri, "", Map.of("Last-Event-ID", lastEventId))) {
+                resumed.awaitEvent("the end of the replay", event -> event.name().equals("resumed"));
+                assertThat(byPartition(resumed.messages()), equalTo(byPartition(missed)));
             }
         }
     }

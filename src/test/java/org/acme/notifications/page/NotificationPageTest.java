@@ -5,6 +5,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.acme.notifications.kafka.KafkaBrokerResource;
+import org.acme.notifications.testsupport.Browser;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
@@ -14,20 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -40,8 +35,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * The page as a person uses it, in headless Debian Chromium (Selenium, /usr/bin/chromedriver): two tabs, send in
@@ -53,32 +46,14 @@ import static org.junit.jupiter.api.Assumptions.abort;
 @WithTestResource(KafkaBrokerResource.class)
 class NotificationPageTest {
 
-    private static final File CHROMIUM = new File("/usr/bin/chromium");
-    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-
     private static ChromeDriver driver;
 
     @TestHTTPResource("/")
     URI page;
 
     @BeforeAll
-    static void startBrowser() throws IOException {
-        if (!CHROMIUM.canExecute() || !CHROMEDRIVER.canExecute()) {
-            String missing = "Debian's chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)";
-            if (System.getenv("CI") != null) {
-                fail(missing); // CI installs them: a missing browser there is a broken build, not a skip.
-            }
-            abort(missing);
-        }
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
-        // An alert must stay open so that the test can see it, rather than be dismissed by the driver.
-        options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
-        driver = new ChromeDriver(service, options);
+    static void startBrowser() {
+        driver = Browser.start();
     }
 
     @AfterAll

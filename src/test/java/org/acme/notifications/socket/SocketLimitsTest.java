@@ -48,7 +48,7 @@ import static org.hamcrest.Matchers.is;
 @QuarkusTest
 @TestProfile(SocketLimitsTest.SmallLimits.class)
 @WithTestResource(KafkaBrokerResource.class)
-class SocketLimitsTest {
+public class SocketLimitsTest {
 
     public static class SmallLimits implements QuarkusTestProfile {
         @Override
@@ -58,7 +58,8 @@ class SocketLimitsTest {
                     "notifications.socket.max-pending-frames", "300",
                     "notifications.socket.allowed-origins", "https://dashboard.example.com",
                     "notifications.socket.publish-rate", "1",
-                    "notifications.socket.publish-burst", "5");
+                    "notifications.socket.publish-burst", "5",
+                    "notifications.sse.keep-alive", "1s");
         }
     }
 

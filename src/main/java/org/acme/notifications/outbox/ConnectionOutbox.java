@@ -1,8 +1,7 @@
 package org.acme.notifications.outbox;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.Future;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.frames.TextFrames;
@@ -17,32 +16,31 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The frames on their way to one socket: first its replay (if it resumed), then the live batches, in
- * order. Touched on the socket's event loop only, so it needs no locks.
+ * The frames on their way to one subscriber's connection, whatever its {@link Transport} (a WebSocket, an event
+ * stream): first its replay (if it resumed), then the live batches, in order. Touched on the connection's event loop
+ * only, so it needs no locks.
  *
- * <p>Frames are written to the socket's Netty channel from the pipeline's tail, the way Vert.x writes,
- * so they pass every handler there: TLS, traffic shaping, idle detection. One write is in the channel at
- * a time, and the next leaves when the kernel has taken it: a client that stops reading holds back its
- * own frames here, as references to buffers shared by every socket, instead of copies in the channel. A
- * replay is copied into a buffer {@value #CHUNK_BYTES} bytes at a time, as the socket takes it.
+ * <p>One write is in the transport at a time, and the next leaves when the connection has taken it: a client that
+ * stops reading holds back its own frames here, as references to buffers shared by every subscriber, instead of
+ * copies in the channel. A replay is copied into a buffer {@value #CHUNK_BYTES} bytes at a time, as the connection
+ * takes it.
  *
  * <p>Answers to what the client sent (subscribed, errors, ...) go the same way, in order with the notifications,
- * and count with them: a socket with more than {@code maxPendingFrames} frames waiting (queued here or not yet
- * taken by the kernel) is closed with {@link CloseCode#TOO_SLOW}, and so, at once, is one with more than
+ * and count with them: a connection with more than {@code maxPendingFrames} frames waiting (queued here or not yet
+ * taken) is closed with {@link CloseCode#TOO_SLOW}, and so, at once, is one with more than
  * {@value #MAX_UNREAD_ANSWERS} answers waiting: it sends and does not read. Its replay has its own bound, set by
  * the history.
  */
-public final class SocketOutbox implements Outbox {
+public final class ConnectionOutbox implements Outbox {
 
     /** How long a client closed for not reading has to read up to its close frame. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
-    /** Answers written to one socket and not yet taken by the kernel; past it, the client is not reading. */
+    /** Answers written to one connection and not yet taken; past it, the client is not reading. */
     static final int MAX_UNREAD_ANSWERS = 100;
     private static final int CHUNK_BYTES = 32 * 1024;
-    private static final Logger LOG = Logger.getLogger(SocketOutbox.class);
+    private static final Logger LOG = Logger.getLogger(ConnectionOutbox.class);
 
-    private final Peer peer;
-    private final Channel channel;
+    private final Transport transport;
     private final int maxPendingFrames;
     private final NotificationMetrics metrics;
 
@@ -56,16 +54,15 @@ public final class SocketOutbox implements Outbox {
     private boolean draining;
     private boolean closing;
 
-    public SocketOutbox(Peer peer, Channel channel, int maxPendingFrames, NotificationMetrics metrics) {
-        this.peer = peer;
-        this.channel = channel;
+    public ConnectionOutbox(Transport transport, int maxPendingFrames, NotificationMetrics metrics) {
+        this.transport = transport;
         this.maxPendingFrames = maxPendingFrames;
         this.metrics = metrics;
     }
 
     /**
      * Frames to write before any live batch: a replay of {@code notifications} notifications and its control
-     * frames. Called once, when the socket goes live. The answers queued before it (a socket that waited for its
+     * frames. Called once, when the subscriber goes live. The answers queued before it (one that waited for its
      * {@code since} is answered meanwhile) stay ahead of it.
      */
     @Override
@@ -76,7 +73,7 @@ public final class SocketOutbox implements Outbox {
         if (live.isEmpty()) {
             replay = frames;
         } else {
-            // Only answers can be queued before a socket is live: they go first, then the replay.
+            // Only answers can be queued before a subscriber is live: they go first, then the replay.
             List<ByteBuf> ordered = new ArrayList<>();
             for (TextFrames answers; (answers = live.poll()) != null; ) {
                 ordered.addAll(Arrays.asList(answers.frames()));
@@ -107,7 +104,7 @@ public final class SocketOutbox implements Outbox {
         offer(answer);
     }
 
-    /** A live batch for this socket; a socket that let too many wait is closed instead. */
+    /** A live batch for this connection; one that let too many wait is closed instead. */
     @Override
     public void offer(TextFrames batch) {
         if (closed()) {
@@ -141,10 +138,9 @@ public final class SocketOutbox implements Outbox {
     }
 
     private void writeNext() {
-        ChannelPromise written = channel.newPromise();
         writing = true;
         if (replayed < replay.length) {
-            channel.write(nextReplayChunk(), written);
+            Future<?> written = transport.write(nextReplayChunk());
             boolean last = replayed == 0; // nextReplayChunk() resets the replay once it is all taken
             written.addListener(done -> {
                 if (last && done.isSuccess()) {
@@ -154,7 +150,7 @@ public final class SocketOutbox implements Outbox {
             });
         } else {
             TextFrames batch = live.poll();
-            channel.write(batch.all().duplicate(), written);
+            Future<?> written = transport.write(batch.all().duplicate());
             metrics.delivered(batch.notificationCount());
             written.addListener(done -> {
                 liveWaiting -= batch.count();
@@ -164,7 +160,6 @@ public final class SocketOutbox implements Outbox {
                 wrote(done.isSuccess());
             });
         }
-        channel.flush();
     }
 
     private void wrote(boolean success) {
@@ -181,7 +176,7 @@ public final class SocketOutbox implements Outbox {
         do {
             bytes += replay[end++].readableBytes();
         } while (end < replay.length && bytes + replay[end].readableBytes() <= CHUNK_BYTES);
-        ByteBuf chunk = channel.alloc().directBuffer(bytes);
+        ByteBuf chunk = transport.alloc().directBuffer(bytes);
         for (int i = replayed; i < end; i++) {
             chunk.writeBytes(replay[i], replay[i].readerIndex(), replay[i].readableBytes());
             replay[i] = null; // what is written is not kept
@@ -196,10 +191,10 @@ public final class SocketOutbox implements Outbox {
 
     @Override
     public String id() {
-        return peer.id();
+        return transport.id();
     }
 
-    /** Closes the socket with {@code why}: nothing is written after its close frame. */
+    /** Closes the connection with {@code why}: nothing is written after it. */
     @Override
     public void close(CloseCode why) {
         if (closed()) {
@@ -208,39 +203,37 @@ public final class SocketOutbox implements Outbox {
         closing = true;
         metrics.droppedClosed(live.stream().mapToInt(TextFrames::notificationCount).sum());
         live.clear();
-        peer.close(why, why.reason());
+        transport.close(why, why.reason());
     }
 
-    /** Closed or closing, whoever closed it (the close frame is out: no data frame may follow it). */
+    /** Closed or closing, whoever closed it (what says why is out: nothing may follow it). */
     private boolean closed() {
-        return closing || peer.isClosed() || !channel.isActive();
+        return closing || transport.isClosed();
     }
 
     /**
-     * Closes a socket whose client does not read, with {@link CloseCode#TOO_SLOW}, dropping what waits for it. The
-     * close frame waits behind what the client has not read, so the client has {@code grace} to read up to it; then
+     * Closes a connection whose client does not read, with {@link CloseCode#TOO_SLOW}, dropping what waits for it.
+     * What says why waits behind what the client has not read, so the client has {@code grace} to read up to it; then
      * the connection is dropped, and with it the place it holds.
      */
     private void closeTooSlow(int dropped, String reason, Duration grace) {
         closing = true;
         metrics.droppedSlow(dropped + live.stream().mapToInt(TextFrames::notificationCount).sum());
         live.clear();
-        LOG.debugf("Closing socket %s: too slow, %s", peer.id(), reason);
-        if (peer.isClosed()) {
+        LOG.debugf("Closing %s: too slow, %s", transport.id(), reason);
+        if (transport.isClosed()) {
             return; // closed for another reason already
         }
         metrics.slowDisconnect();
-        peer.close(CloseCode.TOO_SLOW, "too slow: " + reason);
+        transport.close(CloseCode.TOO_SLOW, "too slow: " + reason);
         if (grace.isZero()) {
             // Now, not as a task: a client flooding frames keeps the event loop busy with them.
-            channel.close();
+            transport.drop();
             return;
         }
-        channel.eventLoop().schedule(() -> {
-            if (channel.isActive()) {
-                LOG.debugf("Dropping socket %s: it did not read up to its close frame", peer.id());
-                channel.close();
-            }
+        transport.loop().schedule(() -> {
+            LOG.debugf("Dropping %s if it did not read up to its close", transport.id());
+            transport.drop();
         }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

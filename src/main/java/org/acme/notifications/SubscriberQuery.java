@@ -1,4 +1,4 @@
-package org.acme.notifications.socket;
+package org.acme.notifications;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 
@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a socket asks for in its upgrade's query: {@code ?since=<id>,<id>} (where it left off, or null) and
- * {@code ?channels=a,b} (as many parameters as it likes, comma-separated, blanks ignored).
+ * What a subscriber asks for in the query of its socket's upgrade or its event stream: {@code ?since=<id>,<id>} (where
+ * it left off, or null) and {@code ?channels=a,b} (as many parameters as it likes, comma-separated, blanks ignored).
  */
-record SocketQuery(String since, List<String> channels) {
+public record SubscriberQuery(String since, List<String> channels) {
 
-    /** The query of an upgrade request (null for none); an {@link IllegalArgumentException} for one that cannot be read. */
-    static SocketQuery parse(String query) {
+    /** The query of the request (null for none); an {@link IllegalArgumentException} for one that cannot be read. */
+    public static SubscriberQuery parse(String query) {
         Map<String, List<String>> parameters = query == null ? Map.of() : new QueryStringDecoder(query, false).parameters();
         String since = parameters.containsKey("since") ? parameters.get("since").get(0) : null;
         List<String> channels = parameters.getOrDefault("channels", List.of()).stream()
@@ -21,6 +21,6 @@ record SocketQuery(String since, List<String> channels) {
                 .map(String::strip)
                 .filter(channel -> !channel.isEmpty())
                 .toList();
-        return new SocketQuery(since, channels);
+        return new SubscriberQuery(since, channels);
     }
 }

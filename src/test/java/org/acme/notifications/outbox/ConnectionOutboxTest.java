@@ -27,18 +27,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One socket's outbox on Netty's {@link EmbeddedChannel}, no socket and no Quarkus: a client that reads is played by
+ * One connection's outbox on Netty's {@link EmbeddedChannel}, no socket and no Quarkus: a client that reads is played by
  * writes that complete, one that does not by writes held back ({@link Client}). What is written is read back with
  * Netty's own WebSocket decoder.
  */
-class SocketOutboxTest {
+class ConnectionOutboxTest {
 
     private static final int MAX_PENDING = 10;
 
     private final Client client = new Client();
-    private final RecordingPeer peer = new RecordingPeer();
     private EmbeddedChannel channel;
-    private SocketOutbox outbox;
+    private ChannelTransport transport;
+    private ConnectionOutbox outbox;
 
     @AfterEach
     void closeChannel() {
@@ -48,7 +48,8 @@ class SocketOutboxTest {
     @BeforeEach
     void openChannel() {
         channel = new EmbeddedChannel(client);
-        outbox = new SocketOutbox(peer, channel, MAX_PENDING, new NotificationMetrics(new SimpleMeterRegistry(), null));
+        transport = new ChannelTransport(channel);
+        outbox = new ConnectionOutbox(transport, MAX_PENDING, new NotificationMetrics(new SimpleMeterRegistry(), null));
     }
 
     @Test
@@ -78,7 +79,7 @@ class SocketOutboxTest {
         client.takeOne();
         client.takeOne();
         assertEquals(List.of("first", "second", "third"), client.texts());
-        assertNull(peer.closedWith);
+        assertNull(transport.closedWith);
     }
 
     @Test
@@ -87,14 +88,14 @@ class SocketOutboxTest {
         for (int i = 0; i < MAX_PENDING - 1; i++) {
             outbox.offer(TextFrames.encode(List.of("waiting " + i)));
         }
-        assertNull(peer.closedWith, "at the limit, not past it");
+        assertNull(transport.closedWith, "at the limit, not past it");
 
         outbox.offer(TextFrames.encode(List.of("one too many")));
 
-        assertEquals(CloseCode.TOO_SLOW, peer.closedWith);
-        assertEquals("too slow: reconnect with ?since=<last id>", peer.reason);
+        assertEquals(CloseCode.TOO_SLOW, transport.closedWith);
+        assertEquals("too slow: reconnect with ?since=<last id>", transport.reason);
         assertTrue(channel.isActive(), "the client has its grace to read up to the close frame");
-        channel.advanceTimeBy(SocketOutbox.CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        channel.advanceTimeBy(ConnectionOutbox.CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertFalse(channel.isActive(), "then the connection is dropped");
         client.takeAll();
@@ -114,8 +115,8 @@ class SocketOutboxTest {
         client.takeAll();
         outbox.offer(TextFrames.encode(List.of("after the close")));
 
-        assertEquals(CloseCode.BEHIND, peer.closedWith, "closed once, for the first reason");
-        assertEquals(CloseCode.BEHIND.reason(), peer.reason);
+        assertEquals(CloseCode.BEHIND, transport.closedWith, "closed once, for the first reason");
+        assertEquals(CloseCode.BEHIND.reason(), transport.reason);
         assertEquals(List.of("{\"type\":\"unknown-id\"}"), client.texts());
     }
 
@@ -123,23 +124,23 @@ class SocketOutboxTest {
     void aBatchLargerThanTheLimitIsTakenWhenNothingWaits() {
         outbox.offer(TextFrames.encode(IntStream.range(0, MAX_PENDING * 3).mapToObj(i -> "n" + i).toList()));
 
-        assertNull(peer.closedWith);
+        assertNull(transport.closedWith);
         assertEquals(MAX_PENDING * 3, client.texts().size());
     }
 
     @Test
     void aClientThatReadsNoAnswersIsClosedAtOnceAndItsConnectionDropped() {
-        outbox = new SocketOutbox(peer, channel, 1000, new NotificationMetrics(new SimpleMeterRegistry(), null)); // answers' own bound first
-        for (int i = 0; i < SocketOutbox.MAX_UNREAD_ANSWERS; i++) {
+        outbox = new ConnectionOutbox(transport, 1000, new NotificationMetrics(new SimpleMeterRegistry(), null)); // answers' own bound first
+        for (int i = 0; i < ConnectionOutbox.MAX_UNREAD_ANSWERS; i++) {
             outbox.answer(TextFrames.encodeAnswer("{\"type\":\"error\",\"n\":" + i + "}"));
         }
-        assertNull(peer.closedWith);
+        assertNull(transport.closedWith);
         assertTrue(channel.isActive());
 
         outbox.answer(TextFrames.encodeAnswer("{\"type\":\"error\"}"));
 
-        assertEquals(CloseCode.TOO_SLOW, peer.closedWith);
-        assertEquals("too slow: sends frames but reads no answers", peer.reason);
+        assertEquals(CloseCode.TOO_SLOW, transport.closedWith);
+        assertEquals("too slow: sends frames but reads no answers", transport.reason);
         assertFalse(channel.isActive(), "dropped without a grace period");
     }
 
@@ -211,28 +212,6 @@ class SocketOutboxTest {
                 frame.release();
             }
             return texts;
-        }
-    }
-
-    /** The connection as the outbox sees it: records how it was closed. */
-    private static final class RecordingPeer implements Peer {
-        CloseCode closedWith;
-        String reason;
-
-        @Override
-        public String id() {
-            return "test-socket";
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closedWith != null;
-        }
-
-        @Override
-        public void close(CloseCode code, String reason) {
-            closedWith = code;
-            this.reason = reason;
         }
     }
 }
