@@ -74,6 +74,7 @@ class StreamLimitsTest {
             assertThat(readUntilClosed(stalled), containsString("event: close\ndata: {\"type\":\"close\",\"code\":4008"));
 
             await("all 5000 on the healthy stream").atMost(Duration.ofSeconds(90))
+                    .failFast("the healthy stream ended", healthy::ended)
                     .until(() -> healthy.notification(sent.get(sent.size() - 1)).isPresent());
             assertThat(healthy.messages().stream().filter(message -> message.contains(run)).count(), equalTo(5000L));
             assertThat(healthy.ended(), equalTo(false));

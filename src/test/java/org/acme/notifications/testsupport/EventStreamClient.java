@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,15 +26,19 @@ import static org.awaitility.Awaitility.await;
  */
 public final class EventStreamClient implements AutoCloseable {
 
-    /** One event: {@code name} is "message" for a notification (no {@code event:} line). */
-    public record Event(String name, String id, String data) {
+    /**
+     * One event: {@code name} is "message" for a notification (no {@code event:} line). Its JSON is parsed once, as
+     * it arrives, so that polling a long stream costs little.
+     */
+    public record Event(String name, String id, String data, JsonNode json) {
 
-        public JsonNode json() {
-            return Json.parse(data);
+        Event(String name, String id, String data) {
+            this(name, id, data, Json.parse(data));
         }
     }
 
     private final List<Event> events = new CopyOnWriteArrayList<>();
+    private final Map<String, JsonNode> byMessage = new ConcurrentHashMap<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
     private final CompletableFuture<String> body = new CompletableFuture<>(); // a refusal's body
@@ -110,8 +115,9 @@ public final class EventStreamClient implements AutoCloseable {
         return notifications().stream().map(notification -> notification.path("message").asText()).toList();
     }
 
+    /** The first notification received with that message. */
     public Optional<JsonNode> notification(String message) {
-        return notifications().stream().filter(n -> n.path("message").asText().equals(message)).findFirst();
+        return Optional.ofNullable(byMessage.get(message));
     }
 
     /** The {@code id:} of the last event that had one: what a browser would send back as {@code Last-Event-ID}. */
@@ -165,7 +171,11 @@ public final class EventStreamClient implements AutoCloseable {
         public void onNext(String line) {
             if (line.isEmpty()) {
                 if (!data.isEmpty()) {
-                    events.add(new Event(name == null ? "message" : name, id, String.join("\n", data)));
+                    Event event = new Event(name == null ? "message" : name, id, String.join("\n", data));
+                    if (event.name().equals("message")) {
+                        byMessage.putIfAbsent(event.json().path("message").asText(), event.json());
+                    }
+                    events.add(event);
                 }
                 name = null;
                 id = null;
@@ -178,7 +188,7 @@ public final class EventStreamClient implements AutoCloseable {
             }
             int colon = line.indexOf(':');
             String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1).replaceFirst("^ ", "");
+            String value = colon < 0 ? "" : line.substring(line.startsWith(" ", colon + 1) ? colon + 2 : colon + 1);
             switch (field) {
                 case "event" -> name = value;
                 case "id" -> id = value;
