@@ -7,13 +7,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.acme.notifications.kafka.KafkaBrokerResource;
-import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
+import org.acme.notifications.testsupport.BacklogLoad;
 import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.StalledSocket;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -75,16 +74,7 @@ public class SocketLimitsTest {
             Pipeline.awaitReady(healthy);
             double slowBefore = Metrics.value(baseUri, "notifications_slow_disconnects_total");
             String run = UUID.randomUUID().toString();
-            String big = "x".repeat(4000);
-            List<String> sent = new ArrayList<>();
-            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(bootstrapServers)) {
-                // ~20 MB: more than the loopback socket buffers of the stalled client hold.
-                for (int i = 0; i < 5000; i++) {
-                    String message = i + " " + run + " " + big;
-                    sent.add(message);
-                    producer.send(KafkaClients.textRecord(message));
-                }
-            }
+            List<String> sent = BacklogLoad.send(bootstrapServers, run, message -> healthy.notification(message).isPresent(), () -> !healthy.isOpen());
 
             // Read as soon as the server gave up on it: the close frame waits behind what it did not read, and after
             // a grace of 10 s the connection is dropped, close frame and all.
@@ -93,9 +83,7 @@ public class SocketLimitsTest {
             StalledSocket.Backlog backlog = stalled.readUntilClose(SocketClient.DELIVERY_TIMEOUT);
             assertThat(backlog.closeCode(), equalTo(4008));
 
-            await("all 5000 at the healthy socket").atMost(Duration.ofSeconds(90))
-                    .until(() -> healthy.notification(sent.get(sent.size() - 1)).isPresent());
-            assertThat(healthy.frames().stream().filter(f -> f.path("message").asText().contains(run)).count(), equalTo(5000L));
+            assertThat(healthy.frames().stream().filter(f -> f.path("message").asText().contains(run)).count(), equalTo((long) sent.size()));
             assertThat(healthy.isOpen(), is(true));
         }
     }

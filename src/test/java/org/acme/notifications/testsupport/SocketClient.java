@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -47,12 +48,13 @@ public final class SocketClient implements AutoCloseable {
     }
 
     private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final Map<String, JsonNode> byMessage = new ConcurrentHashMap<>(); // so that polling a long run costs little
     private final AtomicInteger closeCode = new AtomicInteger(-1);
     private final Connection connection;
 
     /** The connector gets where to report each text frame and the close code. */
     private SocketClient(BiFunction<Consumer<String>, IntConsumer, Connection> connector) {
-        this.connection = connector.apply(text -> frames.add(parse(text)), closeCode::set);
+        this.connection = connector.apply(text -> record(parse(text)), closeCode::set);
     }
 
     public static SocketClient connect(URI baseUri) {
@@ -211,8 +213,16 @@ public final class SocketClient implements AutoCloseable {
         return frames.stream().filter(f -> f.has("type")).map(f -> f.get("type").asText()).toList();
     }
 
+    /** The first notification received with that message. */
     public Optional<JsonNode> notification(String message) {
-        return frames.stream().filter(f -> f.has("message") && message.equals(f.get("message").asText())).findFirst();
+        return Optional.ofNullable(byMessage.get(message));
+    }
+
+    private void record(JsonNode frame) {
+        if (frame.has("message")) {
+            byMessage.putIfAbsent(frame.get("message").asText(), frame);
+        }
+        frames.add(frame);
     }
 
     /** The notification frame carrying {@code message}, once it arrived. */
