@@ -7,6 +7,8 @@
 #   memory: 10,000 sockets, the server's memory read after a full collection (a JVM's jcmd; a native executable's
 #   heap dump on SIGUSR1), with the heap's growth per socket by class and owner (target/bench/heap-per-socket.txt).
 #   RUNS=3 repeats the scenario (fresh broker and service each time) and prints min / median / max.
+#   --transport sse (after the scenario): the subscribers read GET /sse/notifications instead of the socket
+#   (nchan: its EventSource subscriber).
 #   PEER=nchan runs each run of the scenario against nginx + nchan too (src/bench/resources/nchan/nginx.conf, Debian's
 #   nginx-light and libnginx-mod-nchan), right after the service's, and prints one table with the medians and ratios.
 #   BENCH_BUILD=0 skips ./mvnw package (-Dnative with SERVICE=native: ~6 min); SERVICE_OPTS go to the service

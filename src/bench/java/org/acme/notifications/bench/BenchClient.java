@@ -1,7 +1,9 @@
 package org.acme.notifications.bench;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.parsetools.RecordParser;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,7 +13,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 
 /**
- * One WebSocket client of the load tool. It reads the sequence number and send time that the tool
+ * One subscriber of the load tool, over a WebSocket or an event stream. It reads the sequence number and send time that the tool
  * put into each message, and counts what arrived, twice, or out of the topic's order. Only its own Vert.x event
  * loop touches it while the run lasts.
  */
@@ -56,6 +58,13 @@ final class BenchClient {
     void attach(WebSocket socket) {
         socket.handler(this::onFrame);
         socket.closeHandler(ignored -> closeCode = socket.closeStatusCode() == null ? 1006 : socket.closeStatusCode());
+    }
+
+    /** An event stream: each event (up to its blank line) is read as a socket's frame, its {@code data:} JSON inside it. */
+    void attach(HttpClientResponse stream) {
+        stream.handler(RecordParser.newDelimited("\n\n", this::onFrame));
+        stream.endHandler(ignored -> closeCode = 1000);
+        stream.exceptionHandler(ignored -> closeCode = 1006);
     }
 
     private void onFrame(Buffer frame) {

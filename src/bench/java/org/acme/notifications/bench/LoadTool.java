@@ -5,7 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -53,6 +57,7 @@ public final class LoadTool {
                             [--api-key KEY] [--server-pid PID[,PID...]] [--in-flight 64] [--stalled-clients 0] [--warmup 200]
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan] [--stages true]
+                            [--transport websocket|sse]
                             [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]
                             [--absent-rate R (notifications/s for users without a socket, into Kafka)]""";
 
@@ -76,6 +81,8 @@ public final class LoadTool {
     // --full-gc true: the server's memory is read after a full collection (a JVM's jcmd, a native executable's heap
     // dump), so it is what it keeps, not garbage.
     private final boolean fullGc;
+    // --transport sse: the subscribers read GET /sse/notifications instead of the socket.
+    private final boolean eventStreams;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
@@ -96,6 +103,7 @@ public final class LoadTool {
         this.peer = options.containsKey("peer");
         this.stages = !peer && Boolean.parseBoolean(options.getOrDefault("stages", "false"));
         this.fullGc = !peer && Boolean.parseBoolean(options.getOrDefault("full-gc", "false"));
+        this.eventStreams = "sse".equals(options.getOrDefault("transport", "websocket"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -173,20 +181,21 @@ public final class LoadTool {
         Long heapBefore = fullGc ? serverHeapUsedKb(vertx) : null;
         WebSocketClient socketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(clients + stalledClients + 1).setMaxMessageSize(1 << 20));
+        HttpClient streamClient = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(clients + stalledClients + 1));
         Latencies latencies = new Latencies();
         Latencies sinceRecord = stages ? new Latencies() : null;
         // Every 16th socket reads its frames' timestamps: parsing them on every socket slowed the tool down enough
         // to move the figures it measures.
         AtomicInteger opened = new AtomicInteger();
         long connectStart = System.nanoTime();
-        List<BenchClient> measured = openSockets(socketClient, clients, () -> new BenchClient(runId, warmup, latencies,
+        List<BenchClient> measured = openSockets(socketClient, streamClient, clients, () -> new BenchClient(runId, warmup, latencies,
                 opened.getAndIncrement() % 16 == 0 ? sinceRecord : null, !peer), false);
         if (perUser && measured.size() != clients) {
             throw new IllegalStateException("Per-user delivery needs every socket: " + measured.size() + " of " + clients + " connected");
         }
         report.put("connected", measured.size());
         report.put("connect_ms", millisSince(connectStart));
-        List<BenchClient> stalled = openSockets(socketClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), null, !peer), true);
+        List<BenchClient> stalled = openSockets(socketClient, streamClient, stalledClients, () -> new BenchClient(runId, warmup, new Latencies(), null, !peer), true);
         Map<String, SocketMemory.Row> histogramConnected = fullGc ? classHistogram(jcmd) : null;
         Map<String, Long> nativeConnected = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssConnected = serverRssKb();
@@ -346,9 +355,9 @@ public final class LoadTool {
         http.close();
     }
 
-    /** Opens sockets a few hundred handshakes at a time; stalled clients never read a byte. */
-    private List<BenchClient> openSockets(WebSocketClient socketClient, int count, Supplier<BenchClient> factory,
-                                      boolean stall) throws Exception {
+    /** Opens sockets (or event streams) a few hundred handshakes at a time; stalled clients never read a byte. */
+    private List<BenchClient> openSockets(WebSocketClient socketClient, HttpClient streamClient, int count,
+                                          Supplier<BenchClient> factory, boolean stall) throws Exception {
         List<BenchClient> connected = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<String> firstFailure = new AtomicReference<>();
         Semaphore handshakes = new Semaphore(256);
@@ -357,22 +366,10 @@ public final class LoadTool {
         for (int i = 0; i < count; i++) {
             handshakes.acquire();
             BenchClient client = factory.get();
-            WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
-                    .setHost(url.getHost()).setPort(url.getPort()).setURI("/ws/notifications");
-            if (apiKey != null) {
-                connectOptions.addHeader("X-API-Key", apiKey);
-            }
-            if (tokens != null) {
-                connectOptions.addHeader("Authorization", "Bearer " + tokens.token(user(i)));
-            }
-            Future<WebSocket> socket = socketClient.connect(connectOptions);
-            socket.onComplete(result -> {
+            String token = tokens != null ? "Bearer " + tokens.token(user(i)) : null;
+            Future<?> opening = eventStreams ? openStream(streamClient, token, client, stall) : openSocket(socketClient, token, client, stall);
+            opening.onComplete(result -> {
                 if (result.succeeded()) {
-                    if (stall) {
-                        result.result().pause();
-                    } else {
-                        client.attach(result.result());
-                    }
                     connected.add(client);
                 } else {
                     firstFailure.compareAndSet(null, result.cause().toString());
@@ -386,6 +383,48 @@ public final class LoadTool {
             report.put("first_connect_failure", firstFailure.get());
         }
         return connected;
+    }
+
+    private Future<WebSocket> openSocket(WebSocketClient socketClient, String token, BenchClient client, boolean stall) {
+        WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
+                .setHost(url.getHost()).setPort(url.getPort()).setURI("/ws/notifications");
+        if (apiKey != null) {
+            connectOptions.addHeader("X-API-Key", apiKey);
+        }
+        if (token != null) {
+            connectOptions.addHeader("Authorization", token);
+        }
+        return socketClient.connect(connectOptions).onSuccess(socket -> {
+            if (stall) {
+                socket.pause();
+            } else {
+                client.attach(socket);
+            }
+        });
+    }
+
+    /** GET /sse/notifications; open once its 200 came (the events follow on the same response). */
+    private Future<HttpClientResponse> openStream(HttpClient streamClient, String token, BenchClient client, boolean stall) {
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
+                .setHost(url.getHost()).setPort(url.getPort()).setURI("/sse/notifications")
+                .addHeader("Accept", "text/event-stream");
+        if (apiKey != null) {
+            request.addHeader("X-API-Key", apiKey);
+        }
+        if (token != null) {
+            request.addHeader("Authorization", token);
+        }
+        return streamClient.request(request).compose(HttpClientRequest::send).compose(response -> {
+            if (response.statusCode() != 200) {
+                return Future.failedFuture("event stream answered " + response.statusCode());
+            }
+            if (stall) {
+                response.pause();
+            } else {
+                client.attach(response);
+            }
+            return Future.succeededFuture(response);
+        });
     }
 
     /**

@@ -6,9 +6,6 @@ import org.acme.notifications.ErrorCode;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
 
-import java.util.List;
-import java.util.Set;
-
 /**
  * Decides whether a subscriber may connect, over the socket or the event stream alike, and who it is: 403 for another
  * site's page (Origin not the service's own nor allowed), 401 for an access token that does not verify (or none where
@@ -25,14 +22,14 @@ public class SubscriberAdmission {
 
     private final ApiKeys apiKeys;
     private final AccessTokens accessTokens;
+    private final AllowedOrigins allowedOrigins;
     private final boolean requiresToken;
-    private final Set<String> allowedOrigins;
 
-    public SubscriberAdmission(ApiKeys apiKeys, AccessTokens accessTokens, NotificationsConfig config) {
+    public SubscriberAdmission(ApiKeys apiKeys, AccessTokens accessTokens, AllowedOrigins allowedOrigins, NotificationsConfig config) {
         this.apiKeys = apiKeys;
         this.accessTokens = accessTokens;
+        this.allowedOrigins = allowedOrigins;
         this.requiresToken = config.subscribeRequiresToken();
-        this.allowedOrigins = Set.copyOf(config.socket().allowedOrigins().orElse(List.of()));
     }
 
     /** What a subscriber presents: each null when absent. */
@@ -55,7 +52,7 @@ public class SubscriberAdmission {
     }
 
     public Uni<Decision> decide(Credentials presented) {
-        if (!sameSiteOrAllowed(presented.origin(), presented.host())) {
+        if (!allowedOrigins.allows(presented.origin(), presented.host())) {
             return Uni.createFrom().item(Decision.refused(ErrorCode.FORBIDDEN_ORIGIN,
                     "Pages of " + presented.origin() + " may not subscribe: not this site, nor in notifications.socket.allowed-origins"));
         }
@@ -84,13 +81,5 @@ public class SubscriberAdmission {
             return Decision.refused(ErrorCode.UNAUTHORIZED, "Subscribing needs an API key (X-API-Key: <key>)");
         }
         return new Decision(null, null, identity, apiKeys.mayPublish(presented.apiKey()), apiKeys.indexOf(presented.apiKey()));
-    }
-
-    /** Browsers always send Origin; programs usually do not, and are not the cross-site risk. */
-    private boolean sameSiteOrAllowed(String origin, String host) {
-        if (origin == null || allowedOrigins.contains(origin)) {
-            return true;
-        }
-        return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
     }
 }

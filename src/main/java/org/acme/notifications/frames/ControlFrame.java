@@ -46,6 +46,11 @@ public record ControlFrame(String type, ErrorCode code, Integer status, String c
         return new ControlFrame("unsubscribed", null, null, channel, null, null, null, null, after, null, null);
     }
 
+    /** The answer to a client's {@code ping}: a page cannot see the socket's own pings, and tells a dead connection by this. */
+    public static ControlFrame pong() {
+        return new ControlFrame("pong", null, null, null, null, null, null, null, null, null, null);
+    }
+
     /** Something the client sent was not done; {@code channel} when it was about one. */
     public static ControlFrame error(ErrorCode code, String detail) {
         return new ControlFrame("error", code, code.status(), null, null, null, null, null, null, null, detail);

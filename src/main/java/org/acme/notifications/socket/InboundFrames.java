@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What a client sends over its socket, frame by frame: {@code subscribe} and {@code unsubscribe} (each answered, a
- * refusal included), and notifications to publish ({@link SocketPublishing}). Frames of any kind are rate-limited
+ * refusal included), {@code ping} (answered {@code pong}), and notifications to publish ({@link SocketPublishing}). Frames of any kind are rate-limited
  * before they are even parsed, so that a flood of them (subscribe, unsubscribe, garbage) costs little and never holds
  * the shared lock long.
  */
@@ -79,8 +79,10 @@ class InboundFrames {
         String type = frame.path("type").asText();
         String channel = frame.path("channel").isTextual() ? frame.path("channel").textValue() : null;
         SocketIdentity identity = SocketAccessCheck.identity(connection);
-        if (!type.equals("subscribe") && !type.equals("unsubscribe")) {
-            replies.reply(connection, ControlFrame.error(ErrorCode.UNKNOWN_TYPE, "A frame with a 'type' is 'subscribe' or 'unsubscribe'"));
+        if (type.equals("ping")) {
+            replies.reply(connection, ControlFrame.pong());
+        } else if (!type.equals("subscribe") && !type.equals("unsubscribe")) {
+            replies.reply(connection, ControlFrame.error(ErrorCode.UNKNOWN_TYPE, "A frame with a 'type' is 'subscribe', 'unsubscribe' or 'ping'"));
         } else if (frame.has("user")) {
             boolean own = frame.path("user").asText().equals(identity.user());
             replies.reply(connection, own

@@ -86,7 +86,7 @@ public class NotificationStream {
         }
         String key = request.getHeader("X-API-Key") != null ? request.getHeader("X-API-Key") : request.getParam("api-key");
         EventLoop loop = ((ConnectionBase) request.connection()).channel().eventLoop();
-        admission.decide(new SubscriberAdmission.Credentials(request.getHeader(HttpHeaders.ORIGIN), request.getHeader(HttpHeaders.HOST),
+        admission.decide(new SubscriberAdmission.Credentials(request.getHeader(HttpHeaders.ORIGIN), request.host(),
                         authorization, request.getParam("user"), key))
                 .subscribe().with(decision -> loop.execute(() -> start(context, loop, decision, query, since)), context::fail);
     }

@@ -1,0 +1,76 @@
+package org.acme.notifications.access;
+
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.acme.notifications.ErrorCode;
+import org.acme.notifications.Problem;
+
+/**
+ * CORS for what the client library calls from a page of another site: the event stream, the inbox and publishing.
+ * Only the {@link AllowedOrigins} get the headers that let their pages read the answers; a request of any other site
+ * is answered 403 ({@code forbidden-origin}), its preflight included, so that it is never acted on. No cookies are
+ * read anywhere (credentials are bearer tokens and API keys), so no {@code Access-Control-Allow-Credentials}. The
+ * socket checks Origin itself: browsers apply no CORS to WebSockets. The library itself is public code that any
+ * page may import as a module (which browsers fetch with CORS).
+ */
+@ApplicationScoped
+class CrossOriginRequests {
+
+    /** Long enough that a page does not ask before every call, short enough that a removed origin is soon refused. */
+    private static final String PREFLIGHT_MAX_AGE = "600";
+
+    private final AllowedOrigins allowedOrigins;
+
+    CrossOriginRequests(AllowedOrigins allowedOrigins) {
+        this.allowedOrigins = allowedOrigins;
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::filter, 100);
+    }
+
+    private void filter(RoutingContext context) {
+        String origin = context.request().getHeader(HttpHeaders.ORIGIN);
+        String host = context.request().host();
+        if (origin != null && context.normalizedPath().startsWith("/notifications-client.")) {
+            context.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            context.next();
+            return;
+        }
+        if (origin == null || !forTheLibrary(context.normalizedPath()) || allowedOrigins.sameSite(origin, host)) {
+            context.next();
+            return;
+        }
+        var response = context.response();
+        response.putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+        if (!allowedOrigins.allows(origin, host)) {
+            response.setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                    .end(Json.encode(Problem.of(ErrorCode.FORBIDDEN_ORIGIN,
+                            "Pages of " + origin + " may not call this service: not in notifications.socket.allowed-origins")));
+            return;
+        }
+        response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+                .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After, WWW-Authenticate");
+        boolean preflight = context.request().method() == HttpMethod.OPTIONS
+                && context.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null;
+        if (!preflight) {
+            context.next();
+            return;
+        }
+        response.setStatusCode(204)
+                .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST")
+                .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type, Last-Event-ID, X-API-Key")
+                .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, PREFLIGHT_MAX_AGE)
+                .end();
+    }
+
+    private static boolean forTheLibrary(String path) {
+        return path.equals("/sse/notifications") || path.equals("/api/notifications")
+                || path.equals("/api/inbox") || path.startsWith("/api/inbox/");
+    }
+}
