@@ -6,6 +6,7 @@ export const DEAD_AFTER_MS: number;
 export const CONNECT_TIMEOUT_MS: number;
 export const PING_AFTER_MS: number;
 export const WEBSOCKET_RETRY_MS: number;
+export const STABLE_AFTER_MS: number;
 export const MAX_CHANNELS: number;
 
 export type Level = 'info' | 'success' | 'warning' | 'error';
@@ -109,7 +110,10 @@ export interface Inbox {
 }
 
 export interface NotificationClient {
-    /** Settles with the server's answer: {type: 'subscribed', channel, after?}, or rejects with its refusal. */
+    /**
+     * Settles with the server's answer: {type: 'subscribed', channel, after?}, or rejects with its refusal (or with
+     * 'unsubscribed' if unsubscribe(channel) came first).
+     */
     subscribe(channel: string): Promise<ControlFrame>;
     unsubscribe(channel: string): Promise<ControlFrame>;
     /** Over REST; resolves with the accepted notification. */
@@ -123,9 +127,9 @@ export interface NotificationClient {
 }
 
 export class NotificationError extends Error {
-    /** The HTTP status (or the error frame's); 0 when the client was closed. */
-    status: number;
-    /** The problem's code: unauthorized, forbidden-channel, rate-limited... */
+    /** The HTTP status (or the error frame's); 0 for the client's own: closed, unsubscribed; absent if none was given. */
+    status?: number;
+    /** The problem's code: unauthorized, forbidden-channel, rate-limited, or closed, unsubscribed... */
     code?: string;
 }
 

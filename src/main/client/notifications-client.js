@@ -13,7 +13,9 @@ export const CONNECT_TIMEOUT_MS = 10000;
 export const PING_AFTER_MS = 20000;
 /** On the event stream because the WebSocket could not be opened: it is tried again this often. */
 export const WEBSOCKET_RETRY_MS = 60000;
-/** A socket reads at most 100 channels (notifications.channels.max-per-socket). */
+/** A connection that stayed up this long was a success: the next failure starts the backoff from its first bound. */
+export const STABLE_AFTER_MS = 10000;
+/** A connection reads at most 100 channels (the server's notifications.channels.max-per-socket by default). */
 export const MAX_CHANNELS = 100;
 
 const ID = /^([0-9]+)-([0-9]+)$/;
@@ -72,17 +74,25 @@ class NotificationClient {
     /** Reads the channel from now on; settles with the server's answer ({type: 'subscribed', ...}, or the refusal). */
     subscribe(channel) {
         if (!CHANNEL_NAME.test(channel)) {
-            return Promise.reject(new NotificationError('A channel name is 1-64 of A-Z a-z 0-9 _ - . :', 400, 'invalid-channel'));
+            return Promise.reject(invalidChannel());
         }
-        if (this.channels.size >= MAX_CHANNELS && !this.channels.has(channel)) {
+        if (!this.wanted().includes(channel) && this.wanted().length >= MAX_CHANNELS) {
             return Promise.reject(new NotificationError('A connection reads at most ' + MAX_CHANNELS + ' channels', 429, 'too-many-channels'));
         }
         return this.request('subscribe', channel);
     }
 
-    /** Stops reading the channel; settles when the server confirms (at once while not connected). */
+    /**
+     * Stops reading the channel; settles when the server confirms (at once while not connected). A subscribe to it not
+     * answered yet is rejected ('unsubscribed'): the last call wins.
+     */
     unsubscribe(channel) {
+        if (!CHANNEL_NAME.test(channel)) {
+            return Promise.reject(invalidChannel());
+        }
         this.channels.delete(channel);
+        this.requests.filter((request) => request.kind === 'subscribe' && request.channel === channel)
+            .forEach((request) => this.settle(request, new NotificationError('Unsubscribed before the answer came', 0, 'unsubscribed')));
         return this.request('unsubscribe', channel);
     }
 
@@ -166,28 +176,45 @@ class NotificationClient {
         if (attempt !== this.attempt || this.closed || this.connection) {
             return; // superseded (closed, offline, or another attempt) while the token came
         }
-        const connection = this.useStream ? new StreamConnection(this, this.url('/sse/notifications'), token)
-            : new SocketConnection(this, this.url('/ws/notifications'), token);
+        let connection;
+        try {
+            connection = this.useStream ? new StreamConnection(this, this.url(), token) : new SocketConnection(this, this.url(), token);
+        } catch (refused) {
+            this.retry({ transport: this.transport, detail: refused.message }); // e.g. ws: from an https: page
+            return;
+        }
         this.connection = connection;
         this.heard(connection);
     }
 
-    /** The address of a connection: its channels (and those asked for), its resume position, and for sockets the key. */
-    url(path) {
-        const url = new URL(path, this.base);
-        if (!this.useStream) {
-            url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-            if (this.apiKey) {
-                url.searchParams.set('api-key', this.apiKey);
-            }
+    /** The channels read, and those asked for and not answered yet. */
+    wanted() {
+        const channels = new Set(this.channels);
+        this.requests.filter((request) => request.kind === 'subscribe').forEach((request) => channels.add(request.channel));
+        return [...channels];
+    }
+
+    /** The address of a stream, or of a socket (with the API key, if any). */
+    address(stream) {
+        if (stream) {
+            return new URL('/sse/notifications', this.base);
         }
-        const channels = [...this.channels];
-        this.requests.filter((request) => request.kind === 'subscribe' && !this.channels.has(request.channel))
-            .forEach((request) => channels.push(request.channel));
+        const url = new URL('/ws/notifications', this.base);
+        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+        if (this.apiKey) {
+            url.searchParams.set('api-key', this.apiKey);
+        }
+        return url;
+    }
+
+    /** The address of the next connection: its channels (and those asked for), and its resume position. */
+    url() {
+        const url = this.address(this.useStream);
+        const channels = this.wanted();
         const query = [];
         if (channels.length > 0) {
             // Channel names and ids are safe in a query as they are; unescaped they leave room in the 16 KiB request line.
-            query.push('channels=' + [...new Set(channels)].slice(0, MAX_CHANNELS).join(','));
+            query.push('channels=' + channels.join(','));
         }
         if (this.positions.size > 0) {
             query.push('since=' + this.position);
@@ -201,9 +228,10 @@ class NotificationClient {
         if (connection !== this.connection) {
             return;
         }
-        this.backoff = BACKOFF_MIN_MS;
+        // Only a connection that stays up resets the backoff: one closed at once (4008, 4009) is a failure too.
+        this.timers.stable = setTimeout(() => { this.backoff = BACKOFF_MIN_MS; }, STABLE_AFTER_MS);
         this.setStatus('live', { transport: this.transport });
-        this.requests.forEach((request) => {
+        [...this.requests].forEach((request) => {
             request.sent = false; // answered through ?channels= (a subscribe) or not needed any more (an unsubscribe)
             if (request.kind === 'unsubscribe') {
                 this.settle(request, { type: 'unsubscribed', channel: request.channel });
@@ -220,8 +248,7 @@ class NotificationClient {
             return;
         }
         this.connection = null;
-        clearTimeout(this.timers.probe);
-        clearInterval(this.timers.alive);
+        this.stopTimers();
         const detail = { transport: connection.kind, code, reason, status };
         if (!opened && connection.kind === 'websocket' && this.preference === 'auto') {
             // The upgrade was refused or broken (a proxy that does not pass WebSockets, say): try the stream at once.
@@ -236,10 +263,11 @@ class NotificationClient {
         if (code === 4001) {
             this.retry(detail, 0); // the token expired: getToken gives a new one, and the resume goes on
         } else if (code === 4009) {
-            this.setStatus('catching-up', detail); // this replica has not reached our position: retry with it
-            this.retry(detail, undefined, 'catching-up');
+            this.retry(detail, undefined, 'catching-up'); // this replica has not reached our position: retry with it
+        } else if (retryAfter) {
+            this.retry(detail, retryAfter * 1000 + Math.random() * this.backoff); // jittered, so that not all come back at once
         } else {
-            this.retry(detail, retryAfter ? retryAfter * 1000 : undefined);
+            this.retry(detail);
         }
     }
 
@@ -259,10 +287,18 @@ class NotificationClient {
         const connection = this.connection;
         this.connection = null;
         this.attempt++;
-        clearTimeout(this.timers.probe);
-        clearInterval(this.timers.alive);
+        this.stopTimers();
         clearTimeout(this.timers.retry);
         connection?.close();
+    }
+
+    /** The timers of a connection: the liveness check, the WebSocket probe, the backoff reset. */
+    stopTimers() {
+        clearInterval(this.timers.alive);
+        clearTimeout(this.timers.probe);
+        clearTimeout(this.timers.stable);
+        this.probe?.close();
+        this.probe = null;
     }
 
     goOffline() {
@@ -277,30 +313,36 @@ class NotificationClient {
         }
     }
 
-    /** Only a socket that opens is proof: then the stream is closed and the socket resumes where the stream was. */
+    /**
+     * Only a socket that opens is proof: then the stream is closed and the socket resumes where the stream was. A probe
+     * not open within the connect timeout, or refused, is tried again later.
+     */
     probeWebSocket() {
         const stream = this.connection;
-        Promise.resolve(this.getToken()).then((token) => {
-            const url = new URL('/ws/notifications', this.base);
-            url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-            if (this.apiKey) {
-                url.searchParams.set('api-key', this.apiKey);
+        const again = () => {
+            if (this.connection === stream && !this.closed) {
+                clearTimeout(this.timers.probe);
+                this.probe?.close();
+                this.probe = null;
+                this.timers.probe = setTimeout(() => this.probeWebSocket(), WEBSOCKET_RETRY_MS);
             }
-            const probe = openWebSocket(url.href, token);
+        };
+        Promise.resolve().then(() => this.getToken()).then((token) => {
+            if (this.connection !== stream || this.closed) {
+                return; // the stream ended, or the client was closed, while the token came
+            }
+            const probe = openWebSocket(this.address(false).href, token);
+            this.probe = { close: () => { probe.onopen = probe.onclose = null; probe.close(1000); } };
+            this.timers.probe = setTimeout(again, CONNECT_TIMEOUT_MS);
             probe.onopen = () => {
-                probe.close(1000);
                 if (this.connection === stream && !this.closed) {
-                    this.drop();
+                    this.drop(); // closes the probe too
                     this.useStream = false;
                     this.open();
                 }
             };
-            probe.onerror = () => {
-                if (this.connection === stream) {
-                    this.timers.probe = setTimeout(() => this.probeWebSocket(), WEBSOCKET_RETRY_MS);
-                }
-            };
-        }, NOTHING);
+            probe.onclose = again;
+        }).catch(again);
     }
 
     /** Anything from the server proves the connection alive; a quiet socket is pinged, a silent one is dead. */
@@ -332,7 +374,7 @@ class NotificationClient {
         }
         if (typeof frame.message === 'string' && ID.test(frame.id)) {
             if (this.advance(frame.id)) {
-                this.onNotification(frame);
+                callBack(this.onNotification, frame);
             }
             return;
         }
@@ -353,7 +395,7 @@ class NotificationClient {
                 this.refused(frame);
                 break;
         }
-        this.onControl(frame);
+        callBack(this.onControl, frame);
     }
 
     /** Keeps the notification's id as its partition's position; false for one delivered already. */
@@ -418,11 +460,10 @@ class NotificationClient {
         });
     }
 
+    /** One answer settles every call of that kind for that channel (two subscribes to one channel get one answer). */
     answer(kind, channel, outcome) {
-        const request = this.requests.find((candidate) => candidate.kind === kind && candidate.channel === channel);
-        if (request) {
-            this.settle(request, outcome);
-        }
+        this.requests.filter((candidate) => candidate.kind === kind && candidate.channel === channel)
+            .forEach((request) => this.settle(request, outcome));
     }
 
     settle(request, outcome) {
@@ -439,7 +480,14 @@ class NotificationClient {
     async call(path, init) {
         const response = await fetch(new URL(path, this.base), init);
         const text = await response.text();
-        const body = text ? JSON.parse(text) : null;
+        let body = null;
+        try {
+            body = text ? JSON.parse(text) : null;
+        } catch (notJson) {
+            if (response.ok) {
+                throw new NotificationError('The answer is not JSON', response.status, 'invalid-answer');
+            } // an error page of a proxy, say: its status says enough
+        }
         if (!response.ok) {
             const code = body?.type?.replace('urn:notifications:problem:', '');
             throw new NotificationError(body?.detail ?? 'HTTP ' + response.status, response.status, code);
@@ -449,13 +497,26 @@ class NotificationClient {
 
     setStatus(status, detail) {
         this.status = status;
-        this.onStatus(status, detail);
+        callBack(this.onStatus, status, detail);
     }
 
     listen(target, type, listener) {
         target.addEventListener(type, listener);
         this.listeners.push([target, type, listener]);
     }
+}
+
+/** A page's callback that throws is reported, and changes nothing of the connection. */
+function callBack(callback, ...values) {
+    try {
+        callback(...values);
+    } catch (failure) {
+        (globalThis.reportError ?? console.error)(failure);
+    }
+}
+
+function invalidChannel() {
+    return new NotificationError('A channel name is 1-64 of A-Z a-z 0-9 _ - . :', 400, 'invalid-channel');
 }
 
 /** Browsers cannot set headers on a WebSocket: the token travels as a subprotocol, next to the one spoken. */
@@ -542,6 +603,7 @@ class StreamConnection {
             const opened = this.live;
             this.live = false;
             if (!this.aborted.signal.aborted) {
+                this.aborted.abort(); // a stream that is not read any more must not stay open (it holds a place)
                 client.ended(this, { ...end, opened });
             }
         });
@@ -572,8 +634,10 @@ async function readEvents(body, onEvent) {
             return;
         }
         buffer += value;
-        const lines = buffer.split(/\r\n|\r|\n/);
-        buffer = lines.pop();
+        // A \r at the end may be the first half of a \r\n: kept for the next chunk, not read as a line of its own.
+        const cut = buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
+        const lines = buffer.slice(0, cut).split(/\r\n|\r|\n/);
+        buffer = lines.pop() + buffer.slice(cut);
         for (const line of lines) {
             if (line === '') {
                 if (data.length > 0) {

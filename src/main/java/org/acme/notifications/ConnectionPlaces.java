@@ -17,7 +17,7 @@ public class ConnectionPlaces {
     private static final AttributeKey<Boolean> HOLDS_A_PLACE = AttributeKey.valueOf("notifications.holds-a-place");
 
     private final int max;
-    private final AtomicInteger taken = new AtomicInteger(); // released when the TCP connection closes
+    private final AtomicInteger taken = new AtomicInteger(); // a socket's: when its TCP connection closes; a stream's: when it is gone
     private volatile boolean closing;
 
     public ConnectionPlaces(NotificationsConfig config) {
@@ -62,6 +62,11 @@ public class ConnectionPlaces {
      */
     public void stopTaking() {
         closing = true;
+    }
+
+    /** Whether {@link #stopTaking()} was called: a connection that opens now must be told to go at once. */
+    public boolean stoppedTaking() {
+        return closing;
     }
 
     /** Gives back a place {@link #take()}n. */

@@ -146,6 +146,7 @@ public final class LoadTool {
         report.put("scenario", options.getOrDefault("scenario", "custom"));
         report.put("server", options.getOrDefault("peer", "service"));
         report.put("via", options.getOrDefault("via", "rest"));
+        report.put("transport", eventStreams ? "sse" : "websocket");
         report.put("clients", clients);
         report.put("notifications", notifications);
         report.put("rate_per_s", rate);

@@ -35,19 +35,25 @@ class CrossOriginRequests {
     }
 
     private void filter(RoutingContext context) {
+        String path = context.normalizedPath();
+        var response = context.response();
+        if (path.startsWith("/notifications-client.")) {
+            // The same answer whoever asks, so that a shared cache never keeps one without the header.
+            response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            context.next();
+            return;
+        }
+        if (!forTheLibrary(path)) {
+            context.next();
+            return;
+        }
+        response.putHeader(HttpHeaders.VARY, "Origin"); // the answer depends on it, whoever asks
         String origin = context.request().getHeader(HttpHeaders.ORIGIN);
         String host = context.request().host();
-        if (origin != null && context.normalizedPath().startsWith("/notifications-client.")) {
-            context.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        if (origin == null || allowedOrigins.sameSite(origin, host)) {
             context.next();
             return;
         }
-        if (origin == null || !forTheLibrary(context.normalizedPath()) || allowedOrigins.sameSite(origin, host)) {
-            context.next();
-            return;
-        }
-        var response = context.response();
-        response.putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
         if (!allowedOrigins.allows(origin, host)) {
             response.setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                     .end(Json.encode(Problem.of(ErrorCode.FORBIDDEN_ORIGIN,
@@ -70,7 +76,7 @@ class CrossOriginRequests {
     }
 
     private static boolean forTheLibrary(String path) {
-        return path.equals("/sse/notifications") || path.equals("/api/notifications")
-                || path.equals("/api/inbox") || path.startsWith("/api/inbox/");
+        // Prefixes: /api/notifications/ (a trailing slash) reaches the same resource.
+        return path.startsWith("/sse/notifications") || path.startsWith("/api/notifications") || path.startsWith("/api/inbox");
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerResponse;
 import org.acme.notifications.frames.CloseCode;
 import org.acme.notifications.outbox.Transport;
@@ -23,17 +24,25 @@ final class EventStreamTransport implements Transport {
 
     private final String id;
     private final HttpServerResponse response;
+    private final HttpConnection connection;
+    private final boolean http2;
     private final EventLoop loop;
     private final EventStreamFrames frames;
     private int writing; // writes the connection has not taken yet
     private boolean closing;
     private boolean endWritten;
-    /** Completes when the end of the response is written, or the connection closed first. */
+    /**
+     * Completes when the end of the response is written, or the stream or its connection is gone first: then the
+     * stream holds nothing of the connection any more (its place is given back then, not when routing lets it go).
+     */
     final CompletableFuture<Void> gone = new CompletableFuture<>();
 
-    EventStreamTransport(String id, HttpServerResponse response, EventLoop loop, EventStreamFrames frames) {
+    EventStreamTransport(String id, HttpServerResponse response, HttpConnection connection, boolean http2, EventLoop loop,
+                         EventStreamFrames frames) {
         this.id = id;
         this.response = response;
+        this.connection = connection;
+        this.http2 = http2;
         this.loop = loop;
         this.frames = frames;
     }
@@ -118,11 +127,18 @@ final class EventStreamTransport implements Transport {
         });
     }
 
-    /** An HTTP/2 stream is reset, its connection left to the others; an HTTP/1.1 connection is closed. */
+    /**
+     * An HTTP/2 stream is reset, its connection left to the others; an HTTP/1.1 connection is closed (Vert.x refuses
+     * to reset an HTTP/1.1 response whose end was handed to it, however much of it still waits to be read).
+     */
     @Override
     public void drop() {
         if (!endWritten && !response.closed()) {
-            response.reset();
+            if (http2) {
+                response.reset();
+            } else {
+                connection.close();
+            }
         }
         gone.complete(null);
     }

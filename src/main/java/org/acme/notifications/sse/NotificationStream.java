@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
@@ -88,7 +89,12 @@ public class NotificationStream {
         EventLoop loop = ((ConnectionBase) request.connection()).channel().eventLoop();
         admission.decide(new SubscriberAdmission.Credentials(request.getHeader(HttpHeaders.ORIGIN), request.host(),
                         authorization, request.getParam("user"), key))
-                .subscribe().with(decision -> loop.execute(() -> start(context, loop, decision, query, since)), context::fail);
+                .subscribe().with(decision -> loop.execute(() -> start(context, loop, decision, query, since)),
+                        failure -> loop.execute(() -> {
+                            // Not context.fail: its log line would quote the URI, and with it a ?access_token=.
+                            LOG.errorf(failure, "An event stream could not be admitted");
+                            refuse(context.response(), ErrorCode.TOKENS_UNAVAILABLE, "The stream cannot be admitted now: retry later");
+                        }));
     }
 
     /** On the connection's event loop: joining routing happens there, and every write after. */
@@ -110,15 +116,15 @@ public class NotificationStream {
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .putHeader("X-Accel-Buffering", "no"); // nginx: pass each event on at once
         String id = "stream " + ids.incrementAndGet();
-        EventStreamTransport transport = new EventStreamTransport(id, response, loop,
-                new EventStreamFrames(since == null ? null : ResumePosition.parse(since)));
+        EventStreamTransport transport = new EventStreamTransport(id, response, context.request().connection(),
+                context.request().version() == HttpVersion.HTTP_2, loop, new EventStreamFrames(since == null ? null : ResumePosition.parse(since)));
+        transport.gone.whenComplete((done, failure) -> places.release());
         // Spread the reconnections of the streams of a replica that went away over a few seconds.
         transport.open(ThreadLocalRandom.current().nextLong(1000, 5000));
         ConnectionOutbox outbox = new ConnectionOutbox(transport, maxPendingFrames, metrics);
         Subscriber subscriber = broadcaster.join(outbox, loop, decision.identity(), query.channels(), since);
         streams.opened(outbox, transport, decision.identity().expiresAt(), () -> {
             broadcaster.leave(subscriber);
-            places.release();
             LOG.debugf("Event %s ended", id);
         });
         response.exceptionHandler(failure -> LOG.debugf("Event %s failed: %s", id, failure.getMessage()));

@@ -84,6 +84,9 @@ class OpenStreams {
         }
         open.add(stream);
         transport.whenEnded(stream::ended);
+        if (places.stoppedTaking()) {
+            stream.close(CloseCode.GOING_AWAY); // it took its place before the shutdown, and was not among those told
+        }
     }
 
     void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {

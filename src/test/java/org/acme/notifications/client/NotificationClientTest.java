@@ -114,6 +114,7 @@ class NotificationClientTest {
         String shortLived = TestTokens.sign(TestTokens.claims(user).expiresAt(Instant.now().plusSeconds(4)));
         try (SocketClient observer = SocketClient.connect(service)) {
             Pipeline.awaitReady(observer);
+            driver.get("about:blank"); // a page at the service's address would only move to the fragment, not load again
             driver.get(service + "#access-token=" + shortLived);
             wait(driver).until(ExpectedConditions.textToBe(By.id("who"), "signed in as " + user));
             Pipeline.publishJson(Json.object("message", "before the expiry " + user, "user", user));
@@ -128,6 +129,32 @@ class NotificationClientTest {
             assertThat(driver.findElement(By.id("who")).getText(), equalTo("signed in as " + user));
             assertThat(shownMessages().stream().filter(("before the expiry " + user)::equals).count(), equalTo(1L));
         } finally {
+            driver.executeScript("sessionStorage.clear()");
+        }
+    }
+
+    @Test
+    void offlineThePageLetsGoOfItsConnectionAndOnlineItResumes() {
+        String run = UUID.randomUUID().toString();
+        try (SocketClient observer = SocketClient.connect(service)) {
+            Pipeline.awaitReady(observer);
+            driver.get(service.toString());
+            wait(driver).until(ExpectedConditions.textToBe(By.id("state"), "live"));
+            Pipeline.publish("online " + run);
+            awaitShown("online " + run);
+
+            network(true); // the browser's own offline: navigator.onLine false, and the offline event
+            wait(driver).until(ExpectedConditions.textToBe(By.id("state"), "offline"));
+            Pipeline.publish("while offline " + run);
+            observer.awaitNotification("while offline " + run);
+            assertThat(shownMessages(), not(hasItem("while offline " + run)));
+
+            network(false);
+            awaitShown("while offline " + run);
+            assertThat(driver.findElement(By.id("state")).getText(), equalTo("live"));
+            assertThat(shownMessages().stream().filter(("online " + run)::equals).count(), equalTo(1L));
+        } finally {
+            network(false);
             driver.executeScript("sessionStorage.clear()");
         }
     }
@@ -213,6 +240,12 @@ class NotificationClientTest {
         driver.get("http://127.0.0.1:" + site.getAddress().getPort() + "/?user=" + user + "&token=" + TestTokens.token(user));
         wait(driver).until(d -> script("return window.site") != null);
         return driver.getWindowHandle();
+    }
+
+    private static void network(boolean offline) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.emulateNetworkConditions",
+                Map.of("offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
     }
 
     private static Object script(String script) {

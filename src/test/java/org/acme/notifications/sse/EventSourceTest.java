@@ -9,12 +9,14 @@ import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
+import org.acme.notifications.testsupport.WebSocketRefusingProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +29,9 @@ import static org.hamcrest.Matchers.equalTo;
 /**
  * The stream as a browser reads it, with its own {@code EventSource} in headless Chromium: a signed-in page gets its
  * user's notifications and broadcasts, never another user's, each with the stream's position as its
- * {@code lastEventId}; a page that comes back with that position gets what it missed, once, then {@code resumed}.
+ * {@code lastEventId}; a page that comes back with that position gets what it missed, once, then {@code resumed}; and
+ * an {@code EventSource} whose connection is cut reconnects by itself with {@code Last-Event-ID} and gets what it
+ * missed meanwhile, once and in order, and nothing of a user's.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -81,6 +85,33 @@ class EventSourceTest {
 
         assertThat(messages(resumed, run), equalTo(List.of("missed by alice " + run, "missed by everyone " + run, "after " + run)));
         assertThat(resumed.stream().filter(event -> "resumed".equals(event.get("event"))).count(), equalTo(1L));
+    }
+
+    @Test
+    void anEventSourceWhoseConnectionIsCutResumesByItselfWithTheLastEventId() throws IOException {
+        String run = UUID.randomUUID().toString();
+        try (WebSocketRefusingProxy network = new WebSocketRefusingProxy(page); SocketClient watcher = SocketClient.connect(page)) {
+            Pipeline.awaitReady(watcher);
+            driver.get(network.uri().resolve("/q/health/live").toString());
+            listen("/sse/notifications"); // no ?since=: only the browser's own Last-Event-ID can resume it
+            Pipeline.publish("before the cut " + run);
+            awaitReceived("before the cut " + run);
+
+            network.cut();
+            for (int i = 1; i <= 3; i++) {
+                Pipeline.publish("missed " + i + " " + run);
+            }
+            Pipeline.publishJson(Json.object("message", "for bob " + run, "user", "bob-" + run));
+            watcher.awaitNotification("missed 3 " + run); // all of it in the history before the browser is back
+            network.reconnect();
+
+            List<Map<String, Object>> received = awaitReceived("missed 3 " + run);
+            assertThat(messages(received, run), equalTo(List.of("before the cut " + run, "missed 1 " + run, "missed 2 " + run, "missed 3 " + run)));
+            assertThat("the reconnect resumed (the browser sent Last-Event-ID)",
+                    received.stream().filter(event -> "resumed".equals(event.get("event"))).count(), equalTo(1L));
+        } finally {
+            driver.executeScript("window.source.close()");
+        }
     }
 
     /** A new EventSource on {@code path}, each event it gets recorded in {@code window.received}. */

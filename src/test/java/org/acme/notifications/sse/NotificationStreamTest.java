@@ -123,8 +123,11 @@ class NotificationStreamTest {
             assertThat(ofRun(bobs.messages(), run), equalTo(List.of("for bob " + run, "for everyone " + run)));
             firstId = alices.notification("for alice " + run).orElseThrow().path("id").asText();
         }
-        Pipeline.publishJson(Json.object("message", "for bob again " + run, "user", bob));
-        Pipeline.publish("for everyone again " + run);
+        try (SocketClient watcher = SocketClient.connect(baseUri)) {
+            Pipeline.publishJson(Json.object("message", "for bob again " + run, "user", bob));
+            Pipeline.publish("for everyone again " + run);
+            watcher.awaitNotification("for everyone again " + run); // in the history before the stream resumes
+        }
 
         String since = String.valueOf(Integer.parseInt(firstId.split("-")[0])) + "-" + (Long.parseLong(firstId.split("-")[1]) - 1);
         try (EventStreamClient replayed = EventStreamClient.open(baseUri, "?since=" + since + "&access_token=" + TestTokens.token(alice), Map.of())) {

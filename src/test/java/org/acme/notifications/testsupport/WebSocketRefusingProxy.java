@@ -11,16 +11,21 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A proxy that passes HTTP through to the service byte for byte (the Host header included, as nginx's
  * {@code proxy_set_header Host $host} does) and answers every WebSocket upgrade 502, as some corporate proxies do.
- * Only the first request of a connection is looked at: browsers open a WebSocket on a connection of its own.
+ * Only the first request of a connection is looked at: browsers open a WebSocket on a connection of its own. A test
+ * can {@link #cut()} every connection through it, as a network that goes away does, and let connections through again.
  */
 public final class WebSocketRefusingProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final URI target;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean cut;
 
     public WebSocketRefusingProxy(URI target) {
         this.target = target;
@@ -50,7 +55,22 @@ public final class WebSocketRefusingProxy implements AutoCloseable {
         }
     }
 
+    /** Closes every connection through the proxy, and closes each new one at once until {@link #reconnect()}. */
+    public void cut() {
+        cut = true;
+        open.forEach(WebSocketRefusingProxy::closeQuietly);
+    }
+
+    /** Lets connections through again. */
+    public void reconnect() {
+        cut = false;
+    }
+
     private void serve(Socket client) {
+        open.add(client);
+        if (cut) {
+            closeQuietly(client);
+        }
         try (client) {
             InputStream in = client.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -74,6 +94,16 @@ public final class WebSocketRefusingProxy implements AutoCloseable {
             }
         } catch (IOException | InterruptedException ended) {
             // one side went away: so does the other
+        } finally {
+            open.remove(client);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException alreadyClosed) {
+            // closed
         }
     }
 
