@@ -29,9 +29,7 @@ import java.util.TreeMap;
  */
 final class EventStreamFrames {
 
-    /** Comment lines keep proxies and the browser from taking an idle stream for a dead one. */
-    static final ByteBuf KEEP_ALIVE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)));
-
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NOTIFICATION_START = "{\"id\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] CONTROL_START = "{\"type\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.UTF_8);
@@ -47,6 +45,15 @@ final class EventStreamFrames {
             position.putAll(from.lastSeen());
         }
         idLine = idLine();
+    }
+
+    /**
+     * A comment line, which keeps proxies and the browser from taking an idle stream for a dead one. A buffer of its
+     * own each time: one shared by every stream would share its reader index across event loops (and could not be in
+     * a native image's heap).
+     */
+    static ByteBuf keepAlive() {
+        return Unpooled.wrappedBuffer(KEEP_ALIVE);
     }
 
     /** How long the browser waits before it reconnects a stream that ended: the first bytes of every stream. */

@@ -91,7 +91,7 @@ final class EventStreamTransport implements Transport {
     /** A comment line, when nothing else is on its way: an idle stream stays open through proxies. */
     void keepAlive() {
         if (!isClosed() && writing == 0) {
-            send(EventStreamFrames.KEEP_ALIVE);
+            send(EventStreamFrames.keepAlive());
         }
     }
 
