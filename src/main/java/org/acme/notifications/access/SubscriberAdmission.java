@@ -1,6 +1,8 @@
 package org.acme.notifications.access;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.ErrorCode;
 import org.acme.notifications.NotificationsConfig;
@@ -34,6 +36,17 @@ public class SubscriberAdmission {
 
     /** What a subscriber presents: each null when absent. */
     public record Credentials(String origin, String host, String authorization, String user, String apiKey) {
+
+        /**
+         * What the request of a socket's upgrade or of a stream presents; {@code authorization} is its own, since each
+         * transport has its way for browsers (a subprotocol, {@code ?access_token=}). The API key comes in
+         * {@code X-API-Key} or {@code ?api-key=}.
+         */
+        public static Credentials of(HttpServerRequest request, String authorization) {
+            String key = request.getHeader("X-API-Key");
+            return new Credentials(request.getHeader(HttpHeaders.ORIGIN), request.host(), authorization, request.getParam("user"),
+                    key != null ? key : request.getParam("api-key"));
+        }
     }
 
     /**

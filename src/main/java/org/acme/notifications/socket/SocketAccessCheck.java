@@ -52,13 +52,7 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         HttpServerRequest request = context.httpRequest();
-        String key = request.getHeader("X-API-Key");
-        if (key == null) {
-            key = request.getParam("api-key");
-        }
-        SubscriberAdmission.Credentials presented = new SubscriberAdmission.Credentials(request.getHeader("Origin"),
-                request.getHeader("Host"), request.getHeader("Authorization"), request.getParam("user"), key);
-        return admission.decide(presented).map(decision -> {
+        return admission.decide(SubscriberAdmission.Credentials.of(request, request.getHeader("Authorization"))).map(decision -> {
             if (!decision.admitted()) {
                 return CheckResult.rejectUpgradeSync(decision.refusal().status());
             }

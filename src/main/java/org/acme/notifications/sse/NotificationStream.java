@@ -85,10 +85,8 @@ public class NotificationStream {
         if (authorization == null && request.getParam("access_token") != null) {
             authorization = "Bearer " + request.getParam("access_token");
         }
-        String key = request.getHeader("X-API-Key") != null ? request.getHeader("X-API-Key") : request.getParam("api-key");
         EventLoop loop = ((ConnectionBase) request.connection()).channel().eventLoop();
-        admission.decide(new SubscriberAdmission.Credentials(request.getHeader(HttpHeaders.ORIGIN), request.host(),
-                        authorization, request.getParam("user"), key))
+        admission.decide(SubscriberAdmission.Credentials.of(request, authorization))
                 .subscribe().with(decision -> loop.execute(() -> start(context, loop, decision, query, since)),
                         failure -> loop.execute(() -> {
                             // Not context.fail: its log line would quote the URI, and with it a ?access_token=.
