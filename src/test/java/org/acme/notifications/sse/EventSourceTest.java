@@ -114,7 +114,7 @@ class EventSourceTest {
         }
     }
 
-    /** A new EventSource on {@code path}, each event it gets recorded in {@code window.received}. */
+    /** A new EventSource on {@code path}, once open; each event it gets is recorded in {@code window.received}. */
     private void listen(String path) {
         driver.executeScript("""
                 window.received = [];
@@ -125,6 +125,9 @@ class EventSourceTest {
                 window.source.onmessage = record;
                 window.source.addEventListener('resumed', record);
                 """, path);
+        // Open (its response began) before anything is published: a stream without a position starts from now.
+        new WebDriverWait(driver, SocketClient.DELIVERY_TIMEOUT).pollingEvery(Duration.ofMillis(50))
+                .until(d -> Long.valueOf(1).equals(driver.executeScript("return window.source.readyState")));
     }
 
     @SuppressWarnings("unchecked")
