@@ -11,19 +11,6 @@ export const MAX_CHANNELS: number;
 
 export type Level = 'info' | 'success' | 'warning' | 'error';
 
-/** A notification as the service delivers it; id is "<partition>-<offset>". */
-export interface Notification {
-    id: string;
-    message: string;
-    timestamp: string;
-    title?: string;
-    level?: Level;
-    user?: string;
-    channel?: string;
-    link?: string;
-    data?: Record<string, unknown>;
-}
-
 /** What publish() sends: a notification without its id and timestamp. */
 export interface NewNotification {
     message: string;
@@ -33,6 +20,12 @@ export interface NewNotification {
     channel?: string;
     link?: string;
     data?: Record<string, unknown>;
+}
+
+/** A notification as the service delivers it; id is "<partition>-<offset>". */
+export interface Notification extends NewNotification {
+    id: string;
+    timestamp: string;
 }
 
 /** A frame about the stream itself: resumed, history-gap, unknown-id, subscribed, unsubscribed, inbox, error. */
