@@ -49,15 +49,15 @@ class CrossOriginRequests {
         }
         response.putHeader(HttpHeaders.VARY, "Origin"); // the answer depends on it, whoever asks
         String origin = context.request().getHeader(HttpHeaders.ORIGIN);
-        String host = context.request().host();
-        if (origin == null || allowedOrigins.sameSite(origin, host)) {
+        String ownOrigin = AllowedOrigins.ownOrigin(context.request());
+        if (origin == null || origin.equals(ownOrigin)) {
             context.next();
             return;
         }
-        if (!allowedOrigins.allows(origin, host)) {
+        if (!allowedOrigins.allows(origin, ownOrigin)) {
             response.setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                    .end(Json.encode(Problem.of(ErrorCode.FORBIDDEN_ORIGIN,
-                            "Pages of " + origin + " may not call this service: not in notifications.socket.allowed-origins")));
+                    .end(Json.encode(Problem.of(ErrorCode.FORBIDDEN_ORIGIN, "Pages of " + origin + " may not call this service ("
+                            + ownOrigin + "): not in notifications.socket.allowed-origins")));
             return;
         }
         response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)

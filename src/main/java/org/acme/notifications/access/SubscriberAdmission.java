@@ -34,8 +34,8 @@ public class SubscriberAdmission {
         this.requiresToken = config.subscribeRequiresToken();
     }
 
-    /** What a subscriber presents: each null when absent. */
-    public record Credentials(String origin, String host, String authorization, String user, String apiKey) {
+    /** What a subscriber presents (each null when absent), and the origin it was sent to ({@link AllowedOrigins#ownOrigin}). */
+    public record Credentials(String origin, String ownOrigin, String authorization, String user, String apiKey) {
 
         /**
          * What the request of a socket's upgrade or of a stream presents; {@code authorization} is its own, since each
@@ -44,7 +44,7 @@ public class SubscriberAdmission {
          */
         public static Credentials of(HttpServerRequest request, String authorization) {
             String key = request.getHeader("X-API-Key");
-            return new Credentials(request.getHeader(HttpHeaders.ORIGIN), request.host(), authorization, request.getParam("user"),
+            return new Credentials(request.getHeader(HttpHeaders.ORIGIN), AllowedOrigins.ownOrigin(request), authorization, request.getParam("user"),
                     key != null ? key : request.getParam("api-key"));
         }
     }
@@ -65,9 +65,9 @@ public class SubscriberAdmission {
     }
 
     public Uni<Decision> decide(Credentials presented) {
-        if (!allowedOrigins.allows(presented.origin(), presented.host())) {
-            return Uni.createFrom().item(Decision.refused(ErrorCode.FORBIDDEN_ORIGIN,
-                    "Pages of " + presented.origin() + " may not subscribe: not this site, nor in notifications.socket.allowed-origins"));
+        if (!allowedOrigins.allows(presented.origin(), presented.ownOrigin())) {
+            return Uni.createFrom().item(Decision.refused(ErrorCode.FORBIDDEN_ORIGIN, "Pages of " + presented.origin()
+                    + " may not subscribe: not this site (" + presented.ownOrigin() + "), nor in notifications.socket.allowed-origins"));
         }
         return accessTokens.identify(presented.authorization())
                 .map(identity -> decide(presented, identity))

@@ -24,6 +24,8 @@ import org.acme.notifications.routing.Subscriber;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The socket browsers hold open: the endpoint's callbacks. Notifications arrive here from {@link NotificationBroadcaster}: broadcasts,
@@ -79,7 +81,8 @@ public class NotificationSocket {
             return;
         }
         SocketIdentity identity = SocketAccessCheck.identity(connection);
-        LOG.debugf("Socket %s opened by %s%s", connection.id(), identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
+        LOG.debugf("Socket %s opened from %s by %s%s", connection.id(), SocketAccessCheck.clientAddress(connection),
+                identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
                 query.since() == null ? "" : ", resuming after " + query.since());
         TokenExpiry.closeAtExpiry(connection, identity);
         Subscriber subscriber = broadcaster.join(outbox, SocketChannels.of(connection).eventLoop(), identity, query.channels(),
@@ -95,7 +98,11 @@ public class NotificationSocket {
         if (subscriber != null) {
             broadcaster.leave(subscriber);
         }
-        LOG.debugf("Socket %s closed (%d)", connection.id(), reason.getCode());
+        // One line per socket, as the access log has one per request (which never ends for an upgrade that succeeded).
+        SocketIdentity identity = SocketAccessCheck.identity(connection);
+        LOG.infof("Socket %s from %s (%s) closed with %d after %d s", connection.id(), SocketAccessCheck.clientAddress(connection),
+                identity == null || identity.isAnonymous() ? "anonymous" : "user " + identity.user(), reason.getCode(),
+                Duration.between(connection.creationTime(), Instant.now()).toSeconds());
     }
 
     /** Subscriptions and notifications to publish ({@link InboundFrames}); returns at once. */

@@ -26,6 +26,7 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     private static final UserData.TypedKey<Boolean> MAY_PUBLISH = UserData.TypedKey.forBoolean("may-publish");
     private static final UserData.TypedKey<Integer> KEY_INDEX = UserData.TypedKey.forInt("api-key-index");
     private static final UserData.TypedKey<SocketIdentity> IDENTITY = new UserData.TypedKey<>("identity");
+    private static final UserData.TypedKey<String> CLIENT_ADDRESS = new UserData.TypedKey<>("client-address");
 
     private final SubscriberAdmission admission;
     private final ConnectionPlaces places;
@@ -42,6 +43,14 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
     /** Who opened the socket. */
     static SocketIdentity identity(WebSocketConnection connection) {
         return connection.userData().get(IDENTITY);
+    }
+
+    /**
+     * The client's address, for the logs: behind a trusted proxy the one it forwarded (X-Forwarded-For), which the
+     * socket's own handshake request does not tell.
+     */
+    static String clientAddress(WebSocketConnection connection) {
+        return connection.userData().get(CLIENT_ADDRESS);
     }
 
     /** Which configured API key the socket was opened with ({@link ApiKeys#indexOf}, -1 for none): its publishing counts against that key's rate. */
@@ -62,6 +71,7 @@ public class SocketAccessCheck implements HttpUpgradeCheck {
             context.userData().put(IDENTITY, decision.identity());
             context.userData().put(MAY_PUBLISH, decision.mayPublish());
             context.userData().put(KEY_INDEX, decision.keyIndex());
+            context.userData().put(CLIENT_ADDRESS, request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress());
             return CheckResult.permitUpgradeSync();
         });
     }

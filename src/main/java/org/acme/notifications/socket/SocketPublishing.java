@@ -72,10 +72,11 @@ class SocketPublishing {
                     if (failure instanceof InvalidNotificationException invalid) {
                         replies.reply(connection, ControlFrame.error(invalid.code(), invalid.getMessage()));
                     } else if (failure instanceof PublishFailedException) {
-                        LOG.warnf("Refused a notification from socket %s: %s", connection.id(), failure.getMessage());
+                        LOG.warnf("Refused a notification from socket %s from %s: %s", connection.id(),
+                                SocketAccessCheck.clientAddress(connection), failure.getMessage());
                         replies.reply(connection, ControlFrame.error(ErrorCode.KAFKA_UNAVAILABLE, PublishFailedException.DETAIL));
                     } else {
-                        LOG.errorf(failure, "Socket %s failed", connection.id());
+                        LOG.errorf(failure, "Socket %s from %s failed", connection.id(), SocketAccessCheck.clientAddress(connection));
                         SocketClose.close(connection, CloseCode.SERVER_ERROR);
                     }
                 });

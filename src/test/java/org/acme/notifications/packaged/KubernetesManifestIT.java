@@ -1,13 +1,19 @@
 package org.acme.notifications.packaged;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,9 +21,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -83,6 +93,44 @@ class KubernetesManifestIT {
         long memoryLimit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
         assertThat(container.getArgs(), hasItems("-Xmx" + memoryLimit / 2 / 1024 / 1024 + "m",
                 "-XX:ActiveProcessorCount=" + container.getResources().getLimits().get("cpu").getAmount()));
+    }
+
+    /**
+     * One host for the page, the API, the socket and the event stream, over TLS, to the Service's port; the socket's
+     * and the stream's paths wait longer than the pings and keep-alives that keep them open, unbuffered; forwarded
+     * headers trusted from the cluster's own addresses only.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"kubernetes", "kubernetes/native"})
+    void theIngressServesEveryPathAndKeepsLongLivedConnectionsOpen(String dir) throws Exception {
+        List<HasMetadata> resources = read(kustomize(dir));
+        List<Ingress> ingresses = resources.stream().filter(Ingress.class::isInstance).map(Ingress.class::cast).toList();
+        Service service = only(resources, Service.class);
+        Map<String, Ingress> byPath = new HashMap<>();
+        for (Ingress ingress : ingresses) {
+            assertThat(ingress.getSpec().getIngressClassName(), equalTo("nginx"));
+            assertThat(ingress.getSpec().getTls(), not(empty()));
+            for (IngressRule rule : ingress.getSpec().getRules()) {
+                assertThat(ingress.getSpec().getTls().get(0).getHosts(), hasItems(rule.getHost()));
+                for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                    assertThat(path.getBackend().getService().getName(), equalTo(service.getMetadata().getName()));
+                    assertThat(path.getBackend().getService().getPort().getName(), equalTo(service.getSpec().getPorts().get(0).getName()));
+                    byPath.put(path.getPath(), ingress);
+                }
+            }
+        }
+        assertThat(byPath.keySet(), hasItems("/", "/ws/", "/sse/"));
+        for (String longLived : List.of("/ws/", "/sse/")) {
+            Map<String, String> annotations = byPath.get(longLived).getMetadata().getAnnotations();
+            // Twice the socket's ping interval (30 s) and the stream's keep-alive (20 s) at least.
+            assertThat(Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-read-timeout")), greaterThanOrEqualTo(60));
+            assertThat(Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-send-timeout")), greaterThanOrEqualTo(60));
+            assertThat(annotations.get("nginx.ingress.kubernetes.io/proxy-buffering"), equalTo("off"));
+        }
+        ConfigMap config = resources.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
+                .filter(map -> map.getMetadata().getName().equals("notifications-config")).findFirst().orElseThrow();
+        assertThat(config.getData().get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES"), not(emptyOrNullString()));
+        assertThat(config.getData().get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES"), not(containsString("0.0.0.0/0")));
     }
 
     /** {@code kubectl kustomize DIR}: what {@code kubectl apply -k DIR} would send. */

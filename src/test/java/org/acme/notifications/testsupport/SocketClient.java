@@ -163,7 +163,12 @@ public final class SocketClient implements AutoCloseable {
 
     /** As {@link #upgradeStatus(URI, Map)}, with {@code query} (empty, or starting with ?). */
     public static int upgradeStatus(URI baseUri, String query, Map<String, String> headers) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        return upgradeStatus(HttpClient.newHttpClient(), baseUri, query, headers);
+    }
+
+    /** As {@link #upgradeStatus(URI, String, Map)}, with {@code http} (a client for {@code wss://}, say). */
+    public static int upgradeStatus(HttpClient http, URI baseUri, String query, Map<String, String> headers) {
+        WebSocket.Builder builder = http.newWebSocketBuilder();
         headers.forEach(builder::header);
         try {
             builder.buildAsync(socketUri(baseUri, query), new WebSocket.Listener() {
