@@ -37,7 +37,9 @@ public enum ErrorCode {
     INVALID_QUERY("invalid-query", 400),
     FORBIDDEN_ORIGIN("forbidden-origin", 403),
     TOKENS_UNAVAILABLE("tokens-unavailable", 503),
-    TOO_MANY_CONNECTIONS("too-many-connections", 503);
+    TOO_MANY_CONNECTIONS("too-many-connections", 503),
+    INVALID_IDEMPOTENCY_KEY("invalid-idempotency-key", 400),
+    IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", 422);
 
     private final String code;
     private final int status;

@@ -28,6 +28,7 @@ public class NotificationMetrics {
     private final Counter droppedSlow;
     private final Counter slowDisconnects;
     private final Counter deadLettered;
+    private final Counter repeatsDropped;
     private final Map<NotificationSource, Timer> publishDuration = new EnumMap<>(NotificationSource.class);
     private final Timer consumeLag;
     private final Timer fanOut;
@@ -86,6 +87,10 @@ public class NotificationMetrics {
         deadLettered = Counter.builder("notifications.dead.lettered")
                 .description("Records of the topic that were not notifications, copied to the dead-letter topic")
                 .register(registry);
+        // notifications_repeats_dropped_total
+        repeatsDropped = Counter.builder("notifications.repeats.dropped")
+                .description("Notifications published again with the same Idempotency-Key within the window, not delivered again")
+                .register(registry);
         // The stages of a delivery, to tell where its time goes (docs/operations.md).
         // notifications_consume_lag_seconds (histogram)
         consumeLag = histogram("notifications.consume.lag",
@@ -139,6 +144,10 @@ public class NotificationMetrics {
 
     public void deadLettered() {
         deadLettered.increment();
+    }
+
+    public void repeatDropped() {
+        repeatsDropped.increment();
     }
 
     /** How many sockets wait for their resume id now. */

@@ -157,6 +157,22 @@ public interface NotificationsConfig {
     }
 
     /** Each user's stored notifications, in PostgreSQL (docs/inbox.md). */
+    Idempotency idempotency();
+
+    /** {@code Idempotency-Key}: a publish repeated with the same key within the window is delivered and stored once. */
+    interface Idempotency {
+        /** How long after the first a repeat is recognised (by the records' timestamps). */
+        @WithDefault("5m")
+        Duration window();
+
+        /**
+         * The keys each replica holds, whatever the window: past it the oldest are forgotten (logged), which bounds the
+         * memory to about 300 bytes a key.
+         */
+        @WithDefault("100000")
+        int maxKeys();
+    }
+
     Inbox inbox();
 
     interface Inbox {

@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Who may publish and subscribe: API keys from configuration, compared in constant time. */
@@ -58,6 +59,15 @@ public class ApiKeys {
             }
         }
         return index;
+    }
+
+    /**
+     * Who publishes with {@code key}, for {@code Idempotency-Key}s: the first 8 bytes of its SHA-256, in hex (the
+     * same on every replica, whatever the order of the keys; revealing nothing of a random key), or {@code anonymous}
+     * without one.
+     */
+    public static String publisherOf(String key) {
+        return key == null ? "anonymous" : "key-" + HexFormat.of().formatHex(digest(key), 0, 8);
     }
 
     /** How many keys are configured. */

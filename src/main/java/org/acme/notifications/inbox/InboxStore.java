@@ -5,6 +5,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationsConfig;
@@ -25,12 +26,16 @@ public class InboxStore {
 
     /** One statement for a whole Kafka batch: the rows come in as arrays, one per column. */
     private static final String STORE = """
-            INSERT INTO inbox_item (id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data)
-            SELECT id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data::json
+            INSERT INTO inbox_item (id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data,
+                                    publisher, idempotency_key)
+            SELECT id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data::json,
+                   publisher, idempotency_key
             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::integer[], $6::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[])
-                 AS batch(id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data)
-            ON CONFLICT (id) DO NOTHING
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+                 AS batch(id, user_id, created_at, kafka_offset, kafka_partition, message, title, level, channel, link, data,
+                          publisher, idempotency_key, position)
+            ORDER BY position
+            ON CONFLICT DO NOTHING
             RETURNING user_id""";
     private static final String COUNTS = """
             SELECT count(*) FILTER (WHERE read_at IS NULL) AS unread, count(*) FILTER (WHERE seen_at IS NULL) AS unseen
@@ -68,12 +73,17 @@ public class InboxStore {
         this.timeout = config.inbox().timeout();
     }
 
+    /** A notification to store for its user, and the {@code Idempotency-Key} it was published with (null for none). */
+    public record NewItem(Notification notification, IdempotencyKey key) {
+    }
+
     /**
-     * Stores the notifications, each for its user, once: one already stored is left as it is. Returns the user of each
-     * row stored now. {@code notifications} all have a user.
+     * Stores the notifications, each for its user, once: one already stored (by id, or by its publisher's
+     * {@code Idempotency-Key}) is left as it is; within the batch the first of a key wins. Returns the user of each row
+     * stored now. {@code items} all have a user.
      */
-    public Uni<List<String>> store(List<Notification> notifications) {
-        int size = notifications.size();
+    public Uni<List<String>> store(List<NewItem> items) {
+        int size = items.size();
         String[] ids = new String[size];
         String[] users = new String[size];
         OffsetDateTime[] times = new OffsetDateTime[size];
@@ -85,8 +95,13 @@ public class InboxStore {
         String[] channels = new String[size];
         String[] links = new String[size];
         String[] data = new String[size];
+        String[] publishers = new String[size];
+        String[] keys = new String[size];
         for (int i = 0; i < size; i++) {
-            Notification notification = notifications.get(i);
+            Notification notification = items.get(i).notification();
+            IdempotencyKey key = items.get(i).key();
+            publishers[i] = key == null ? null : key.publisher();
+            keys[i] = key == null ? null : key.key();
             ids[i] = notification.id();
             users[i] = notification.user();
             times[i] = notification.timestamp().atOffset(ZoneOffset.UTC);
@@ -104,7 +119,8 @@ public class InboxStore {
                 .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfString(users).addArrayOfOffsetDateTime(times)
                         .addArrayOfLong(offsets).addArrayOfInteger(partitions)
                         .addArrayOfString(messages).addArrayOfString(titles).addArrayOfString(levels)
-                        .addArrayOfString(channels).addArrayOfString(links).addArrayOfString(data))
+                        .addArrayOfString(channels).addArrayOfString(links).addArrayOfString(data)
+                        .addArrayOfString(publishers).addArrayOfString(keys))
                 .ifNoItem().after(BATCH_TIMEOUT).fail()
                 .map(rows -> {
                     List<String> stored = new ArrayList<>(rows.rowCount());

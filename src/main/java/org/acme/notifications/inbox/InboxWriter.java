@@ -7,6 +7,7 @@ import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequest;
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Stores every notification addressed to a user, from the notifications topic, whoever produced it. All replicas share
  * one consumer group ({@code notifications-inbox}), so each record is written by one of them; its offset is committed
  * only after its batch is stored (one statement per batch), and a record written again (after a crash or a
- * rebalance) is stored once, by its id. While PostgreSQL is down, the batch is retried with backoff and consuming
+ * rebalance) is stored once, by its id, and a notification published again with its Idempotency-Key once, by that key. While PostgreSQL is down, the batch is retried with backoff and consuming
  * waits: it resumes where it stopped. Records that are not notifications are skipped (the live consumer
  * dead-letters them).
  */
@@ -54,12 +55,12 @@ public class InboxWriter {
 
     @Incoming("inbox-writer")
     public Uni<Void> write(KafkaRecordBatch<String, byte[]> batch) {
-        List<Notification> forUsers = new ArrayList<>();
+        List<InboxStore.NewItem> forUsers = new ArrayList<>();
         for (KafkaRecord<String, byte[]> kafkaRecord : batch) {
             IncomingKafkaRecord<String, byte[]> record = kafkaRecord.unwrap(IncomingKafkaRecord.class);
             Notification notification = read(record);
             if (notification != null && notification.user() != null) {
-                forUsers.add(notification);
+                forUsers.add(new InboxStore.NewItem(notification, IdempotencyKey.of(record.getHeaders())));
             }
         }
         if (forUsers.isEmpty()) {
@@ -77,7 +78,7 @@ public class InboxWriter {
                     state.wrote();
                     stored.increment(users.size());
                     // A failed attempt may have committed all the same (a timeout): then its rows are not returned now.
-                    (retried.get() ? forUsers.stream().map(Notification::user) : users.stream())
+                    (retried.get() ? forUsers.stream().map(item -> item.notification().user()) : users.stream())
                             .distinct().forEach(events::countsChanged);
                 })
                 .chain(() -> Uni.createFrom().completionStage(batch.ack()));

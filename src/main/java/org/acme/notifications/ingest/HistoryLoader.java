@@ -5,7 +5,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.InvalidNotificationException;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequestParser;
 import org.acme.notifications.NotificationsConfig;
@@ -50,6 +52,7 @@ public class HistoryLoader {
     private final Map<String, Object> kafkaConfig;
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
+    private final IdempotencyWindow idempotency;
     private final FrameEncoder encoder;
     private final NotificationsConfig config;
     // Empty when there is no history: not read by the deadline, or the read failed.
@@ -57,11 +60,12 @@ public class HistoryLoader {
     private final Instant deadline;
 
     public HistoryLoader(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                         NotificationRequestParser parser, NotificationBroadcaster broadcaster, FrameEncoder encoder,
-                         NotificationsConfig config) {
+                         NotificationRequestParser parser, NotificationBroadcaster broadcaster, IdempotencyWindow idempotency,
+                         FrameEncoder encoder, NotificationsConfig config) {
         this.kafkaConfig = kafkaConfig;
         this.parser = parser;
         this.broadcaster = broadcaster;
+        this.idempotency = idempotency;
         this.encoder = encoder;
         this.config = config;
         this.deadline = Instant.now().plus(config.history().loadTimeout());
@@ -132,14 +136,25 @@ public class HistoryLoader {
         }
     }
 
-    /** Null for a record that is not a notification: the live consumer dead-lettered it when it came in. */
+    /**
+     * Null for a record that is not a notification (the live consumer dead-lettered it when it came in), and for a
+     * repeat of a keyed one (it dropped that): each partition is read in order, as the live consumer reads it, and the
+     * keys read fill the idempotency window.
+     */
     private ReceivedNotification toNotification(ConsumerRecord<byte[], byte[]> record) {
+        Instant timestamp = Instant.ofEpochMilli(record.timestamp());
+        Notification notification;
         try {
-            return new ReceivedNotification(Notification.of(parser.fromRecordValue(record.value()), record.partition(),
-                    record.offset(), Instant.ofEpochMilli(record.timestamp())), record.partition(), record.offset());
+            notification = Notification.of(parser.fromRecordValue(record.value()), record.partition(), record.offset(), timestamp);
         } catch (InvalidNotificationException notANotification) {
             return null;
         }
+        IdempotencyKey key = IdempotencyKey.of(record.headers());
+        if (key != null && !idempotency.firstRead(key, new NotificationId(record.partition(), record.offset()), timestamp,
+                IdempotencyKey.fingerprint(record.value()))) {
+            return null;
+        }
+        return new ReceivedNotification(notification, record.partition(), record.offset());
     }
 
     /** Gives the history to the broadcaster unless the live consumer gave up waiting; false when it did. */

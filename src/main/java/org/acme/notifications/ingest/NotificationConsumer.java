@@ -12,6 +12,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationId;
@@ -43,17 +44,19 @@ public class NotificationConsumer {
     private final NotificationRequestParser parser;
     private final NotificationBroadcaster broadcaster;
     private final PartitionPositions positions;
+    private final IdempotencyWindow idempotency;
     private final NotificationsConfig config;
     private final NotificationMetrics metrics;
     private final Tracer tracer;
     private final AtomicInteger deadLettersInFlight = new AtomicInteger();
 
     public NotificationConsumer(NotificationRequestParser parser, NotificationBroadcaster broadcaster,
-                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, NotificationsConfig config,
-                                NotificationMetrics metrics, Tracer tracer) {
+                                @Identifier(PartitionPositions.NAME) PartitionPositions positions, IdempotencyWindow idempotency,
+                                NotificationsConfig config, NotificationMetrics metrics, Tracer tracer) {
         this.parser = parser;
         this.broadcaster = broadcaster;
         this.positions = positions;
+        this.idempotency = idempotency;
         this.config = config;
         this.metrics = metrics;
         this.tracer = tracer;
@@ -80,7 +83,12 @@ public class NotificationConsumer {
             }
             metrics.consumeLag(record.getTimestamp());
             try {
-                notifications.add(read(record));
+                ReceivedNotification notification = read(record);
+                if (isRepeat(record, notification)) {
+                    metrics.repeatDropped();
+                    continue;
+                }
+                notifications.add(notification);
                 spans.add(broadcastSpan(record));
             } catch (InvalidNotificationException e) {
                 deadLetter(record, e);
@@ -99,6 +107,13 @@ public class NotificationConsumer {
         }
         return new ReceivedNotification(Notification.of(request, record.getPartition(), record.getOffset(), record.getTimestamp()),
                 record.getPartition(), record.getOffset());
+    }
+
+    /** A notification published again with the same {@code Idempotency-Key} within the window: not delivered again. */
+    private boolean isRepeat(IncomingKafkaRecord<String, byte[]> record, ReceivedNotification notification) {
+        IdempotencyKey key = IdempotencyKey.of(record.getHeaders());
+        return key != null && !idempotency.firstRead(key, new NotificationId(notification.partition(), notification.offset()),
+                notification.notification().timestamp(), IdempotencyKey.fingerprint(record.getPayload()));
     }
 
     /**

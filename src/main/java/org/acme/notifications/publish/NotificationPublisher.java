@@ -6,11 +6,15 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.Notification;
+import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationSource;
 import org.acme.notifications.NotificationsConfig;
+import org.acme.notifications.ingest.IdempotencyWindow;
+import org.acme.notifications.ingest.IdempotencyWindow.First;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -18,8 +22,10 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes notifications to the Kafka topic. Completes only once the broker acknowledged the record
@@ -31,27 +37,68 @@ public class NotificationPublisher {
     private final MutinyEmitter<String> emitter;
     private final ObjectMapper mapper;
     private final NotificationMetrics metrics;
+    private final IdempotencyWindow idempotency;
     private final Duration timeout;
 
     public NotificationPublisher(@Channel("notifications-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
                                  MutinyEmitter<String> emitter,
-                                 ObjectMapper mapper, NotificationMetrics metrics, NotificationsConfig config) {
+                                 ObjectMapper mapper, NotificationMetrics metrics, IdempotencyWindow idempotency,
+                                 NotificationsConfig config) {
         this.emitter = emitter;
         this.mapper = mapper;
         this.metrics = metrics;
+        this.idempotency = idempotency;
         this.timeout = config.publishTimeout();
     }
 
     /** The published notification, with the id and timestamp Kafka gave it; fails with {@link PublishFailedException}. */
     public Uni<Notification> publish(NotificationRequest request, NotificationSource source) {
+        return write(request, toJson(request), source, null);
+    }
+
+    /**
+     * As {@link #publish(NotificationRequest, NotificationSource)}, once for {@code key}: a notification already
+     * published with it within the window is answered as it was (its id and timestamp), and nothing is written; one
+     * published with it but another content fails with {@link IdempotencyKeyReusedException}.
+     */
+    public Uni<Notification> publish(NotificationRequest request, NotificationSource source, IdempotencyKey key) {
+        String json = toJson(request);
+        long fingerprint = IdempotencyKey.fingerprint(json.getBytes(StandardCharsets.UTF_8));
+        CompletableFuture<First> first = idempotency.firstOrAwait(key, Instant.now());
+        if (first.isDone()) {
+            return Uni.createFrom().item(() -> answer(request, first.join(), fingerprint));
+        }
+        // The first is this write, or one the consumer reads before it (another replica's, say): whichever it reads
+        // first. Should it not be read in time, this write's own id is the answer.
+        return write(request, json, source, key)
+                .chain(written -> Uni.createFrom().completionStage(first)
+                        .ifNoItem().after(timeout).recoverWithItem(() -> new First(NotificationId.parse(written.id()), written.timestamp(), fingerprint))
+                        .map(winner -> answer(request, winner, fingerprint)))
+                .onTermination().invoke(() -> idempotency.stopAwaiting(key, first));
+    }
+
+    private static Notification answer(NotificationRequest request, First first, long fingerprint) {
+        if (first.fingerprint() != fingerprint) {
+            throw new IdempotencyKeyReusedException();
+        }
+        return Notification.of(request, first.id().partition(), first.id().offset(), first.timestamp());
+    }
+
+    private Uni<Notification> write(NotificationRequest request, String json, NotificationSource source, IdempotencyKey key) {
         OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
-        // Keyed by target: one target's records share a partition, and so their order (Target#recordKey).
-        OutgoingKafkaRecordMetadata<String> headers = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(request.target().recordKey())
-                .withHeaders(new RecordHeaders().add(NotificationSource.HEADER, source.headerValue()))
-                .build();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(NotificationSource.HEADER, source.headerValue());
+        // Keyed by target: one target's records share a partition, and so their order (Target#recordKey). A broadcast
+        // with an Idempotency-Key by that key, so that its retries share the partition of the first attempt.
+        String recordKey = request.target().recordKey();
+        if (key != null) {
+            key.addTo(headers);
+            recordKey = recordKey != null ? recordKey : key.recordKey();
+        }
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(recordKey).withHeaders(headers).build();
         long accepted = System.nanoTime();
-        return Uni.createFrom().item(() -> Message.of(toJson(request)).addMetadata(written).addMetadata(headers))
+        return Uni.createFrom().item(() -> Message.of(json).addMetadata(written).addMetadata(metadata))
                 .chain(emitter::sendMessage)
                 .ifNoItem().after(timeout).failWith(() -> new PublishFailedException("no acknowledgement from Kafka within " + timeout.toMillis() + " ms"))
                 .onFailure(f -> !(f instanceof PublishFailedException)).transform(PublishFailedException::new)

@@ -9,6 +9,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.acme.notifications.ErrorCode;
+import org.acme.notifications.IdempotencyKey;
+import org.acme.notifications.InvalidNotificationException;
 import org.acme.notifications.Notification;
 import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationRequestParser;
@@ -22,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -58,8 +62,11 @@ public class NotificationResource {
             schema = @Schema(implementation = NotificationRequest.class)))
     @APIResponse(responseCode = "202", description = "Kafka acknowledged the notification",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Notification.class)))
-    @APIResponse(responseCode = "400", description = "Not JSON, or not a valid notification (a bad 'user' or 'channel': invalid-target)", content = @Content(
+    @APIResponse(responseCode = "400", description = "Not JSON, or not a valid notification (a bad 'user' or 'channel': invalid-target), "
+            + "or a malformed Idempotency-Key (invalid-idempotency-key)", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another notification within its window "
+            + "(idempotency-key-reused)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "401", description = "Publishing needs an API key", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "413", description = "The message (or the body) is over its size limit", content = @Content(
@@ -70,17 +77,26 @@ public class NotificationResource {
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry later", content = @Content(
             mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
+    public Uni<Response> publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                 @Parameter(description = "Any string of 1 to 255 visible ASCII characters, new for each notification: "
+                                         + "a retry with the same key (and the same body) within notifications.idempotency.window "
+                                         + "(5 minutes) is answered as the first was, and delivered and stored once")
+                                 @HeaderParam(IdempotencyKey.HEADER) String idempotencyKey, byte[] body) {
         String key = ApiKeys.fromAuthorization(authorization);
         if (!apiKeys.mayPublish(key)) {
             throw new NotAllowedToPublishException();
+        }
+        if (idempotencyKey != null && !IdempotencyKey.valid(idempotencyKey)) {
+            throw new InvalidNotificationException(ErrorCode.INVALID_IDEMPOTENCY_KEY,
+                    "Idempotency-Key must be 1 to " + IdempotencyKey.MAX_LENGTH + " visible ASCII characters, without spaces");
         }
         if (!publishRates.tryTake(apiKeys.indexOf(key))) {
             throw new PublishRateExceededException();
         }
         // The raw body, parsed by the same rules as socket frames and Kafka records.
         return Uni.createFrom().item(() -> parser.fromJson(body))
-                .chain(request -> publisher.publish(request, NotificationSource.REST))
+                .chain(request -> idempotencyKey == null ? publisher.publish(request, NotificationSource.REST)
+                        : publisher.publish(request, NotificationSource.REST, new IdempotencyKey(ApiKeys.publisherOf(key), idempotencyKey)))
                 .map(notification -> Response.accepted(notification).build());
     }
 }

@@ -35,6 +35,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response keyReused(IdempotencyKeyReusedException e) {
+        return Problem.response(ErrorCode.IDEMPOTENCY_KEY_REUSED, e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response unavailable(PublishFailedException e) {
         LOG.warnf("Refused a notification with 503: %s", e.getMessage());
         return Response.fromResponse(Problem.response(ErrorCode.KAFKA_UNAVAILABLE, PublishFailedException.DETAIL))

@@ -5,7 +5,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.Notification;
+import org.acme.notifications.inbox.InboxStore.NewItem;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
@@ -60,15 +62,35 @@ class InboxRetentionTest {
     @Test
     void aNotificationWrittenAgainIsStoredOnce() {
         String user = "user-" + UUID.randomUUID();
-        List<Notification> batch = List.of(
-                new Notification("5-100", "once", null, null, user, null, null, "{\"a\":1}", Instant.now()),
-                new Notification("5-101", "once more", null, null, user, "news", "/x", null, Instant.now()));
+        List<NewItem> batch = List.of(
+                new NewItem(new Notification("5-100", "once", null, null, user, null, null, "{\"a\":1}", Instant.now()), null),
+                new NewItem(new Notification("5-101", "once more", null, null, user, "news", "/x", null, Instant.now()), null));
 
         assertThat(store.store(batch).await().atMost(Duration.ofSeconds(10)), equalTo(List.of(user, user)));
         assertThat(store.store(batch).await().atMost(Duration.ofSeconds(10)), empty());
         assertThat(store.store(batch.subList(1, 2)).await().atMost(Duration.ofSeconds(10)), empty());
 
         assertThat(messages(user), contains("once more", "once"));
+    }
+
+    /** A retry is another record (another id) with the same key: the first of them is stored, for its user only. */
+    @Test
+    void aNotificationPublishedAgainWithItsIdempotencyKeyIsStoredOnce() {
+        String user = "user-" + UUID.randomUUID();
+        String other = "user-" + UUID.randomUUID();
+        IdempotencyKey key = new IdempotencyKey("key-0123456789abcdef", "export-" + UUID.randomUUID());
+        Instant now = Instant.now();
+        List<NewItem> batch = List.of(
+                new NewItem(new Notification("6-200", "first", null, null, user, null, null, null, now), key),
+                new NewItem(new Notification("6-201", "its retry", null, null, user, null, null, null, now), key),
+                new NewItem(new Notification("6-202", "for another user", null, null, other, null, null, null, now), key),
+                new NewItem(new Notification("6-203", "another publisher's", null, null, user, null, null, null, now),
+                        new IdempotencyKey("kafka", key.key())));
+
+        assertThat(store.store(batch).await().atMost(Duration.ofSeconds(10)), equalTo(List.of(user, other, user)));
+        NewItem later = new NewItem(new Notification("7-1", "a retry an hour later", null, null, user, null, null, null, now.plusSeconds(3600)), key);
+        assertThat(store.store(List.of(later)).await().atMost(Duration.ofSeconds(10)), empty());
+        assertThat(messages(user), contains("another publisher's", "first"));
     }
 
     @Test

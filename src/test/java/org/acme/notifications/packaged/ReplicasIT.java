@@ -1,18 +1,25 @@
 package org.acme.notifications.packaged;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.acme.notifications.IdempotencyKey;
+import org.acme.notifications.access.ApiKeys;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -25,6 +32,8 @@ import static org.hamcrest.Matchers.equalTo;
  * an id seen on one resumes on the other.
  */
 class ReplicasIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-replicas-it"));
     private static ServiceProcess first;
@@ -93,6 +102,43 @@ class ReplicasIT {
                         .toList();
                 assertThat(replayed, contains(messages.subList(4, 10).toArray()));
             }
+        }
+    }
+
+    /**
+     * A publisher whose answer was lost retries on the other replica, then again after that replica restarted: each
+     * time the first's id, and the notification once on a socket.
+     */
+    @Test
+    void aRetryOnTheOtherReplicaOrAfterItRestartedIsAnsweredAsTheFirstAndDeliveredOnce() throws Exception {
+        try (SocketClient onFirst = SocketClient.connectWithJdkClient(first.baseUri(), null)) {
+            String key = UUID.randomUUID().toString();
+            String message = "published once " + key;
+            String body = Json.object("message", message);
+            Map<String, String> withKey = Map.of(IdempotencyKey.HEADER, key);
+
+            HttpResponse<String> published = first.publishJson(body, withKey);
+            assertThat(published.body(), published.statusCode(), equalTo(202));
+            String id = JSON.readTree(published.body()).get("id").asText();
+            HttpResponse<String> onTheOther = second.publishJson(body, withKey);
+            assertThat(onTheOther.statusCode(), equalTo(202));
+            assertThat(JSON.readTree(onTheOther.body()).get("id").asText(), equalTo(id));
+
+            second.kill();
+            second = new ServiceProcess(BROKER.bootstrapServers(), "replica-2").start();
+            second.awaitDelivering();
+            HttpResponse<String> afterARestart = second.publishJson(body, withKey);
+            assertThat(afterARestart.statusCode(), equalTo(202));
+            assertThat(JSON.readTree(afterARestart.body()).get("id").asText(), equalTo(id));
+
+            // A marker in the same partition, after any repeat: once it is here, a repeat delivered would be too.
+            String marker = "marker " + key;
+            try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(BROKER.bootstrapServers())) {
+                producer.send(new ProducerRecord<>("notifications", new IdempotencyKey(ApiKeys.publisherOf(ServiceProcess.API_KEY), key).recordKey(),
+                        Json.object("message", marker).getBytes(StandardCharsets.UTF_8))).get();
+            }
+            onFirst.awaitNotification(marker);
+            assertThat(onFirst.messages().stream().filter(message::equals).count(), equalTo(1L));
         }
     }
 }

@@ -195,12 +195,18 @@ final class ServiceProcess implements AutoCloseable {
 
     /** As {@link #publish}, with a whole JSON body, targets and all. */
     HttpResponse<String> publishJson(String body) {
-        HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/api/notifications"))
+        return publishJson(body, Map.of());
+    }
+
+    /** As {@link #publishJson(String)}, with more headers ({@code Idempotency-Key}, say). */
+    HttpResponse<String> publishJson(String body, Map<String, String> headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUri().resolve("/api/notifications"))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + API_KEY)
                 .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(builder::header);
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
