@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.awaitility.Awaitility.await;
@@ -22,6 +23,8 @@ public final class KafkaBrokerProcess implements KafkaBroker {
     private final int port;
     private final int controllerPort;
     private final Path dir;
+    // Empty for a single node; NODE_ID VOTERS CLUSTER_ID for a node of a cluster.
+    private final List<String> clusterArgs;
     private Process process;
 
     public KafkaBrokerProcess(Path dir) {
@@ -29,9 +32,15 @@ public final class KafkaBrokerProcess implements KafkaBroker {
     }
 
     public KafkaBrokerProcess(int port, Path dir) {
+        this(port, freePort(), dir, List.of());
+    }
+
+    /** A node of a cluster ({@link KafkaCluster}). */
+    KafkaBrokerProcess(int port, int controllerPort, Path dir, List<String> clusterArgs) {
         this.port = port;
-        this.controllerPort = freePort();
+        this.controllerPort = controllerPort;
         this.dir = dir;
+        this.clusterArgs = clusterArgs;
     }
 
     /**
@@ -58,17 +67,25 @@ public final class KafkaBrokerProcess implements KafkaBroker {
     }
 
     public synchronized void start() {
+        launch();
+        awaitReady();
+    }
+
+    /** Starts the process without waiting: a node of a cluster is ready only once enough of the others are up. */
+    public synchronized void launch() {
         Path log = dir.resolve("broker.log");
         try {
             Files.createDirectories(dir);
             String classpath = Path.of("target", "test-classes").toAbsolutePath() + java.io.File.pathSeparator
                     + Files.readString(Path.of("target", "test-classpath.txt")).strip();
-            process = new ProcessBuilder(List.of(
+            List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     // C1 only: this broker needs little peak speed, and C2 compiling for minutes would take CPU
                     // from the service, the tests and the load tool on a small machine.
                     "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, SingleNodeKafka.class.getName(),
-                    String.valueOf(port), String.valueOf(controllerPort), dir.toString()))
+                    String.valueOf(port), String.valueOf(controllerPort), dir.toString()));
+            command.addAll(clusterArgs);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -76,6 +93,10 @@ public final class KafkaBrokerProcess implements KafkaBroker {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the Kafka broker", e);
         }
+    }
+
+    public synchronized void awaitReady() {
+        Path log = dir.resolve("broker.log");
         await("Kafka broker ready (log: " + log + ")")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
@@ -88,6 +109,15 @@ public final class KafkaBrokerProcess implements KafkaBroker {
         if (process != null) {
             process.destroy();
             await().atMost(Duration.ofSeconds(60)).until(() -> !process.isAlive());
+            process = null;
+        }
+    }
+
+    /** SIGKILL: the broker vanishes as a crashed machine does, its data kept. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
             process = null;
         }
     }

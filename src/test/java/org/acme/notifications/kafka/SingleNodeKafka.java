@@ -28,8 +28,8 @@ public final class SingleNodeKafka {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: SingleNodeKafka PORT CONTROLLER_PORT DATA_DIR");
+        if (args.length != 3 && args.length != 6) {
+            System.err.println("usage: SingleNodeKafka PORT CONTROLLER_PORT DATA_DIR [NODE_ID VOTERS CLUSTER_ID]");
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
@@ -37,6 +37,11 @@ public final class SingleNodeKafka {
         Path dir = Path.of(args[2]).toAbsolutePath();
 
         Properties config = config(port, controllerPort, dir.resolve("data"));
+        String clusterId = Uuid.randomUuid().toString();
+        if (args.length == 6) {
+            clusterId = args[5];
+            config.putAll(clusterNode(Integer.parseInt(args[3]), args[4]));
+        }
         Path configFile = dir.resolve("server.properties");
         Files.createDirectories(dir);
         try (Writer writer = Files.newBufferedWriter(configFile)) {
@@ -44,7 +49,7 @@ public final class SingleNodeKafka {
         }
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
             int status = StorageTool.execute(
-                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()}, System.out);
+                    new String[] {"format", "-t", clusterId, "-c", configFile.toString()}, System.out);
             if (status != 0) {
                 throw new IllegalStateException("Formatting " + dir + " failed with status " + status);
             }
@@ -58,6 +63,28 @@ public final class SingleNodeKafka {
         server.startup();
         System.out.println(READY + " 127.0.0.1:" + port);
         server.awaitShutdown();
+    }
+
+    /**
+     * One node of a cluster of three ({@link KafkaCluster}): its id, the controllers ({@code 1@host:port,...}), and what
+     * production has (docs/deploying.md, "When a broker dies"): three replicas of everything, two of them in sync
+     * for a write to count, and a broker that stops heartbeating fenced within 3 s.
+     */
+    private static Properties clusterNode(int nodeId, String voters) {
+        Properties p = new Properties();
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
+        p.put("offsets.topic.replication.factor", "3");
+        p.put("transaction.state.log.replication.factor", "3");
+        p.put("transaction.state.log.min.isr", "2");
+        p.put("share.coordinator.state.topic.replication.factor", "3");
+        p.put("share.coordinator.state.topic.min.isr", "2");
+        p.put("default.replication.factor", "3");
+        p.put("min.insync.replicas", "2");
+        p.put("num.partitions", "3");
+        p.put("broker.session.timeout.ms", "3000");
+        p.put("broker.heartbeat.interval.ms", "500");
+        return p;
     }
 
     private static Properties config(int port, int controllerPort, Path logDir) {
