@@ -38,7 +38,10 @@ public record IdempotencyKey(String publisher, String key) {
         return true;
     }
 
-    /** The key a record carries, or null: none, or one that is not {@link #valid} (the record is then not de-duplicated). */
+    /**
+     * The key a record carries, or null: none, or a key or publisher that is not {@link #valid} (the record is then not
+     * de-duplicated).
+     */
     public static IdempotencyKey of(Headers headers) {
         Header key = headers.lastHeader(HEADER);
         if (key == null || key.value() == null) {
@@ -49,8 +52,11 @@ public record IdempotencyKey(String publisher, String key) {
             return null;
         }
         Header publisher = headers.lastHeader(PUBLISHER_HEADER);
-        return new IdempotencyKey(publisher == null || publisher.value() == null ? KAFKA_PUBLISHER
-                : new String(publisher.value(), StandardCharsets.UTF_8), value);
+        if (publisher == null || publisher.value() == null) {
+            return new IdempotencyKey(KAFKA_PUBLISHER, value);
+        }
+        String named = new String(publisher.value(), StandardCharsets.UTF_8);
+        return valid(named) ? new IdempotencyKey(named, value) : null; // by the key's rules: it is stored and indexed too
     }
 
     public void addTo(Headers headers) {

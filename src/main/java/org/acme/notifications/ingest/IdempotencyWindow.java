@@ -7,11 +7,14 @@ import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationsConfig;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -39,36 +42,51 @@ public class IdempotencyWindow {
     private final int maxKeys;
     // Insertion order is the order of reading: the eldest is the first to leave the window.
     private final LinkedHashMap<IdempotencyKey, First> firsts = new LinkedHashMap<>();
-    private final Map<IdempotencyKey, CompletableFuture<First>> awaited = new HashMap<>();
+    // One future per waiting publisher: one that gives up (or is cancelled) leaves the others waiting.
+    private final Map<IdempotencyKey, List<CompletableFuture<First>>> awaited = new HashMap<>();
+    private final Clock clock;
     private boolean forgotWithinWindow;
 
     @Inject
     public IdempotencyWindow(NotificationsConfig config) {
-        this(config.idempotency().window(), config.idempotency().maxKeys());
+        this(config.idempotency().window(), config.idempotency().maxKeys(), Clock.systemUTC());
     }
 
-    IdempotencyWindow(Duration window, int maxKeys) {
+    IdempotencyWindow(Duration window, int maxKeys, Clock clock) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("notifications.idempotency.max-keys must be at least 1");
+        }
         this.windowMillis = window.toMillis();
         this.maxKeys = maxKeys;
+        this.clock = clock;
     }
 
     /**
      * Called for each keyed record in the order of reading: true when it is the first with its key within the window
      * (deliver it), false for a repeat (drop it). Completes what a publisher awaits for that key.
      */
-    public synchronized boolean firstRead(IdempotencyKey key, NotificationId id, Instant timestamp, long fingerprint) {
-        forgetOlderThan(timestamp.toEpochMilli() - windowMillis);
-        First first = firsts.get(key);
-        boolean repeat = first != null && !first.id().equals(id) && timestamp.toEpochMilli() - first.timestamp().toEpochMilli() <= windowMillis;
-        if (!repeat) {
-            first = new First(id, timestamp, fingerprint);
-            firsts.remove(key); // to the end: the newest
-            firsts.put(key, first);
-            forgetBeyondMaxKeys(timestamp);
+    public boolean firstRead(IdempotencyKey key, NotificationId id, Instant timestamp, long fingerprint) {
+        First first;
+        boolean repeat;
+        List<CompletableFuture<First>> waiting;
+        synchronized (this) {
+            // A record stamped in the future (a producer's clock) must not push every key out of the window.
+            forgetOlderThan(Math.min(timestamp.toEpochMilli(), clock.millis()) - windowMillis);
+            first = firsts.get(key);
+            repeat = first != null && !first.id().equals(id) && timestamp.toEpochMilli() - first.timestamp().toEpochMilli() <= windowMillis;
+            if (!repeat) {
+                first = new First(id, timestamp, fingerprint);
+                firsts.remove(key); // to the end: the newest
+                firsts.put(key, first);
+                forgetBeyondMaxKeys(timestamp);
+            }
+            waiting = awaited.remove(key);
         }
-        CompletableFuture<First> waiting = awaited.remove(key);
+        // Outside the lock: completing runs the publishers' answers.
         if (waiting != null) {
-            waiting.complete(first);
+            for (CompletableFuture<First> publisher : waiting) {
+                publisher.complete(first);
+            }
         }
         return !repeat;
     }
@@ -76,18 +94,24 @@ public class IdempotencyWindow {
     /**
      * For a publisher about to write a keyed notification: completed with the first if the key was read within the
      * window before {@code now}; otherwise completed when a record with that key is read (until {@link #stopAwaiting}).
+     * Each caller gets a future of its own.
      */
     public synchronized CompletableFuture<First> firstOrAwait(IdempotencyKey key, Instant now) {
         First first = firsts.get(key);
         if (first != null && now.toEpochMilli() - first.timestamp().toEpochMilli() <= windowMillis) {
             return CompletableFuture.completedFuture(first);
         }
-        return awaited.computeIfAbsent(key, ignored -> new CompletableFuture<>());
+        CompletableFuture<First> mine = new CompletableFuture<>();
+        awaited.computeIfAbsent(key, ignored -> new ArrayList<>()).add(mine);
+        return mine;
     }
 
     /** The publisher gave up (its write failed, or the consumer did not read it in time). */
-    public synchronized void stopAwaiting(IdempotencyKey key, CompletableFuture<First> waiting) {
-        awaited.remove(key, waiting);
+    public synchronized void stopAwaiting(IdempotencyKey key, CompletableFuture<First> mine) {
+        List<CompletableFuture<First>> waiting = awaited.get(key);
+        if (waiting != null && waiting.remove(mine) && waiting.isEmpty()) {
+            awaited.remove(key);
+        }
     }
 
     synchronized int size() {

@@ -8,7 +8,6 @@ import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.Notification;
-import org.acme.notifications.NotificationId;
 import org.acme.notifications.NotificationMetrics;
 import org.acme.notifications.NotificationRequest;
 import org.acme.notifications.NotificationSource;
@@ -69,10 +68,11 @@ public class NotificationPublisher {
             return Uni.createFrom().item(() -> answer(request, first.join(), fingerprint));
         }
         // The first is this write, or one the consumer reads before it (another replica's, say): whichever it reads
-        // first. Should it not be read in time, this write's own id is the answer.
+        // first. Not read in time, it is not known which: 503, and a retry with the key is answered then.
         return write(request, json, source, key)
                 .chain(written -> Uni.createFrom().completionStage(first)
-                        .ifNoItem().after(timeout).recoverWithItem(() -> new First(NotificationId.parse(written.id()), written.timestamp(), fingerprint))
+                        .ifNoItem().after(timeout).failWith(() -> new PublishFailedException(
+                                "written as " + written.id() + ", but not read back within " + timeout.toMillis() + " ms to tell whether it was the first"))
                         .map(winner -> answer(request, winner, fingerprint)))
                 .onTermination().invoke(() -> idempotency.stopAwaiting(key, first));
     }

@@ -5,8 +5,10 @@ import org.acme.notifications.NotificationId;
 import org.acme.notifications.ingest.IdempotencyWindow.First;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -18,7 +20,7 @@ class IdempotencyWindowTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final IdempotencyKey EXPORT = new IdempotencyKey("key-0123456789abcdef", "export-42");
 
-    private final IdempotencyWindow window = new IdempotencyWindow(Duration.ofMinutes(5), 3);
+    private final IdempotencyWindow window = new IdempotencyWindow(Duration.ofMinutes(5), 3, Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC));
 
     @Test
     void aRepeatWithinTheWindowIsDroppedAndOneAfterItIsANewFirst() {
@@ -64,6 +66,26 @@ class IdempotencyWindowTest {
         window.stopAwaiting(EXPORT, mine);
         window.firstRead(EXPORT, id(1, 5), T0, 4);
         assertThat(mine.isDone(), equalTo(false));
+    }
+
+    @Test
+    void publishersOfOneKeyWaitEachOnTheirOwn() {
+        CompletableFuture<First> gaveUp = window.firstOrAwait(EXPORT, T0);
+        CompletableFuture<First> cancelled = window.firstOrAwait(EXPORT, T0);
+        CompletableFuture<First> waiting = window.firstOrAwait(EXPORT, T0);
+        window.stopAwaiting(EXPORT, gaveUp);
+        cancelled.cancel(false);
+
+        window.firstRead(EXPORT, id(1, 5), T0, 4);
+        assertThat(waiting.join(), equalTo(new First(id(1, 5), T0, 4)));
+        assertThat(gaveUp.isDone(), equalTo(false));
+    }
+
+    @Test
+    void aRecordStampedInTheFutureForgetsNothingThatIsStillRecent() {
+        window.firstRead(EXPORT, id(0, 1), T0.plusSeconds(3500), 1);
+        window.firstRead(new IdempotencyKey("kafka", "from a fast clock"), id(0, 2), T0.plusSeconds(86_400), 1);
+        assertThat(window.firstRead(EXPORT, id(0, 3), T0.plusSeconds(3550), 1), equalTo(false));
     }
 
     @Test
