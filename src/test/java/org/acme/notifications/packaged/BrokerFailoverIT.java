@@ -96,6 +96,67 @@ class BrokerFailoverIT {
         }
     }
 
+    /**
+     * Two brokers of three lost: with one in-sync replica left nothing is durable, so nothing is accepted (503 within
+     * the publish timeout). Both back: publishing and delivery resume by themselves, the socket's sequence without a
+     * gap or a repeat. And a replica that starts while a broker is down loads its history, and resumes a client.
+     */
+    @Test
+    void twoBrokersLostRefuseEverythingThenRecoverAndTheHistoryLoadsWithOneDown() throws Exception {
+        try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "two-down").start();
+             SocketClient socket = SocketClient.connectWithJdkClient(service.baseUri(), null)) {
+            service.awaitDelivering();
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            HttpResponse<String> before = service.publish("before " + run);
+            assertThat(before.statusCode(), equalTo(202));
+            String beforeId = JSON.readTree(before.body()).get("id").asText();
+            socket.awaitNotification("before " + run);
+
+            CLUSTER.node(2).kill();
+            CLUSTER.node(3).kill();
+            // Broadcasts, and notifications for users whose keys spread over every partition, the one still led too.
+            ExecutorService publishers = Executors.newFixedThreadPool(12);
+            List<Future<Long>> attempts = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String body = i < 3 ? Json.object("message", "while two are down " + run + " #" + i)
+                        : Json.object("message", "while two are down " + run + " #" + i, "user", "user-" + i);
+                attempts.add(publishers.submit(() -> {
+                    long asked = System.nanoTime();
+                    HttpResponse<String> refused = service.publishJson(body);
+                    assertThat(refused == null ? "no answer" : refused.body(), refused == null ? 0 : refused.statusCode(), equalTo(503));
+                    return Duration.ofNanos(System.nanoTime() - asked).toMillis();
+                }));
+            }
+            publishers.shutdown();
+            for (Future<Long> attempt : attempts) {
+                assertThat(attempt.get(30, TimeUnit.SECONDS), lessThanOrEqualTo(6_000L)); // the publish timeout (5 s), and a little
+            }
+
+            CLUSTER.node(2).launch();
+            CLUSTER.node(3).launch();
+            CLUSTER.node(2).awaitReady();
+            CLUSTER.node(3).awaitReady();
+            String after = "after both came back " + run;
+            await("publishing to resume").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        HttpResponse<String> response = service.publish(after);
+                        return response != null && response.statusCode() == 202;
+                    });
+            socket.awaitNotification(after);
+            assertThat(gapsAndRepeatsAgainstTheTopic(socket), empty());
+
+            CLUSTER.node(3).kill();
+            try (ServiceProcess startedWithOneDown = new ServiceProcess(CLUSTER.bootstrapServers(), "one-down").start();
+                 SocketClient resumed = SocketClient.connectWithJdkClient(startedWithOneDown.baseUri(), null, beforeId)) {
+                resumed.awaitNotification(after);
+                assertThat(resumed.controlTypes().contains("history-gap"), equalTo(false));
+            } finally {
+                CLUSTER.node(3).launch();
+                CLUSTER.node(3).awaitReady();
+            }
+        }
+    }
+
     private record Outcome(int refused, long refusalMillis) {
     }
 
