@@ -39,7 +39,8 @@ public enum ErrorCode {
     TOKENS_UNAVAILABLE("tokens-unavailable", 503),
     TOO_MANY_CONNECTIONS("too-many-connections", 503),
     INVALID_IDEMPOTENCY_KEY("invalid-idempotency-key", 400),
-    IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", 422);
+    IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", 422),
+    INVALID_SUBPROTOCOL("invalid-subprotocol", 400);
 
     private final String code;
     private final int status;
