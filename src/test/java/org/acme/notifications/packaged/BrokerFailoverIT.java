@@ -57,6 +57,10 @@ class BrokerFailoverIT {
     private static final int SOCKETS = 10;
     private static final Duration PUBLISH_EVERY = Duration.ofMillis(20); // 50 notifications per second over REST
 
+    /** 50 a second and every retry at once when a leader is back: over the default rate of one API key (100/s, burst 200). */
+    private static final Map<String, String> UNTHROTTLED = Map.of("notifications.publish-rate-per-key", "10000",
+            "notifications.publish-burst-per-key", "10000");
+
     private static final KafkaCluster CLUSTER = new KafkaCluster(Path.of("target", "kafka-failover-it"));
 
     @BeforeAll
@@ -76,7 +80,7 @@ class BrokerFailoverIT {
      */
     @Test
     void keylessPublishesGoOnWhileAPartitionHasNoLeader() throws Exception {
-        try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "failover").start()) {
+        try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "failover", UNTHROTTLED).start()) {
             Outcome outcome = publishThroughAFailover(service, 0, false);
             assertThat(outcome.refusalMillis(), lessThanOrEqualTo(1_000L));
         }
@@ -90,7 +94,7 @@ class BrokerFailoverIT {
     @Test
     void aPublisherThatRetriesWithItsKeyGetsEachNotificationOnce() throws Exception {
         try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "failover-keys",
-                Map.of("notifications.publish-timeout", "1s")).start()) {
+                with(UNTHROTTLED, "notifications.publish-timeout", "1s")).start()) {
             Outcome outcome = publishThroughAFailover(service, 1, true);
             assertThat("the failover was survived with retries", outcome.refused(), greaterThan(0));
         }
@@ -103,7 +107,7 @@ class BrokerFailoverIT {
      */
     @Test
     void twoBrokersLostRefuseEverythingThenRecoverAndTheHistoryLoadsWithOneDown() throws Exception {
-        try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "two-down").start();
+        try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "two-down", UNTHROTTLED).start();
              SocketClient socket = SocketClient.connectWithJdkClient(service.baseUri(), null)) {
             service.awaitDelivering();
             String run = UUID.randomUUID().toString().substring(0, 8);
@@ -155,6 +159,12 @@ class BrokerFailoverIT {
                 CLUSTER.node(3).awaitReady();
             }
         }
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String name, String value) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put(name, value);
+        return all;
     }
 
     private record Outcome(int refused, long refusalMillis) {
