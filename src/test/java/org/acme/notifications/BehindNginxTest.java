@@ -176,24 +176,20 @@ class BehindNginxTest {
     }
 
     private static void publishThroughNginx(String message) {
-        HttpClient http2 = nginx.httpClient(HttpClient.Version.HTTP_2);
-        try {
-            HttpResponse<String> response = http2.send(HttpRequest.newBuilder(nginx.uri().resolve("/api/notifications"))
-                    .header("Content-Type", "application/json").header("Origin", nginx.origin())
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.object("message", message))).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.body(), response.statusCode(), equalTo(202));
-            assertThat(response.version(), equalTo(HttpClient.Version.HTTP_2));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        HttpResponse<String> response = send(nginx.httpClient(HttpClient.Version.HTTP_2), HttpRequest.newBuilder(nginx.uri().resolve("/api/notifications"))
+                .header("Content-Type", "application/json").header("Origin", nginx.origin())
+                .POST(HttpRequest.BodyPublishers.ofString(Json.object("message", message))).build());
+        assertThat(response.body(), response.statusCode(), equalTo(202));
+        assertThat(response.version(), equalTo(HttpClient.Version.HTTP_2));
     }
 
     private static HttpResponse<String> get(HttpClient client, String path, String header, String value) {
+        return send(client, HttpRequest.newBuilder(nginx.uri().resolve(path)).header(header, value).GET().build());
+    }
+
+    private static HttpResponse<String> send(HttpClient client, HttpRequest request) {
         try {
-            return client.send(HttpRequest.newBuilder(nginx.uri().resolve(path)).header(header, value).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

@@ -1,11 +1,12 @@
 package org.acme.notifications.testsupport;
 
+import org.acme.notifications.kafka.KafkaBrokerProcess;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,8 +58,8 @@ public final class NginxProxy implements AutoCloseable {
             run(directory, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                     "-keyout", "server.key", "-out", "server.crt", "-days", "2", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-            int httpPort = freePort();
-            int httpsPort = freePort();
+            int httpPort = KafkaBrokerProcess.freePort();
+            int httpsPort = KafkaBrokerProcess.freePort();
             Files.writeString(directory.resolve("notifications.conf"), adapted(Files.readString(SHIPPED), replicaPorts, httpPort, httpsPort, directory));
             Files.writeString(directory.resolve("nginx.conf"), String.join("\n",
                     "daemon off;",
@@ -199,12 +200,6 @@ public final class NginxProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
