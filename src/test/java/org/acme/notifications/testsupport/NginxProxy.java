@@ -69,7 +69,10 @@ public final class NginxProxy implements AutoCloseable {
                     "error_log " + directory.resolve("error.log") + " warn;",
                     "events { worker_connections 10000; }",
                     "http {",
-                    "    access_log " + directory.resolve("access.log") + ";",
+                    // Where a request's time went: to connect to a replica, to its answer's header (a 101 for a socket), in all.
+                    "    log_format timed '$remote_addr [$time_local] \"$request\" $status upstream $upstream_addr"
+                            + " connect $upstream_connect_time header $upstream_header_time total $request_time';",
+                    "    access_log " + directory.resolve("access.log") + " timed;",
                     "    client_body_temp_path " + directory.resolve("body") + ";",
                     "    proxy_temp_path " + directory.resolve("proxy") + ";",
                     "    include " + directory.resolve("notifications.conf") + ";",
@@ -129,6 +132,11 @@ public final class NginxProxy implements AutoCloseable {
 
     public int port() {
         return httpsPort;
+    }
+
+    /** nginx's self-signed certificate (PEM), for a client that trusts exactly it. */
+    public Path certificate() {
+        return directory.resolve("server.crt");
     }
 
     /** A client context that trusts exactly nginx's certificate. */
