@@ -18,12 +18,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 /**
- * A subscriber that stays subscribed the way the JavaScript client does ({@code src/main/client/notifications-client.js}):
- * when its socket drops it reconnects after a random wait up to a backoff that doubles from 500 ms to 20 s (back to
- * 500 ms once a connection stayed up 10 s), resuming with {@code ?since=} the last id of every partition. It records
- * every notification with the time it arrived, every control frame and every drop, so that a test can check its
- * sequence against the topic and say how long it went without delivery. Its socket's event loop is the only thread
- * that changes it; the test reads it through the synchronized getters.
+ * A subscriber that stays subscribed the way the JavaScript client does with {@code transport: 'websocket'}
+ * ({@code src/main/client/notifications-client.js}; it never falls back to the event stream): when its socket drops,
+ * or an upgrade is refused, it reconnects (it has no connect timeout: Vert.x's request timeout would also close an idle
+ * socket) after a random wait up to a backoff that
+ * doubles from 500 ms to 20 s (back to 500 ms once a connection stayed up 10 s), resuming with {@code ?since=} the
+ * last id of every partition. It records every notification with the time it arrived, every control frame and every
+ * drop, so that a test can check its sequence against the topic and say how long it went without delivery. Its
+ * socket's event loop does the work; every method is synchronized, so the test thread may read it and close it.
  */
 public final class ResumingSubscriber {
 
@@ -40,8 +42,11 @@ public final class ResumingSubscriber {
     public record Drop(int code, long atNanos) {
     }
 
-    /** How long a drop left the subscriber without delivery: from the last notification before it to the first after. */
-    public record Outage(Drop drop, long withoutDeliveryNanos) {
+    /**
+     * What a drop cost: until a socket was open again ({@code reopenedNanos}, from the drop), and how long the
+     * subscriber went without delivery (from the last notification before the drop to the first after).
+     */
+    public record Outage(Drop drop, long reopenedNanos, long withoutDeliveryNanos) {
     }
 
     private final Vertx vertx;
@@ -56,9 +61,11 @@ public final class ResumingSubscriber {
     private final Map<String, Integer> refusals = new TreeMap<>();
     /** The first drop since the last delivery: an outage lasts until the next one. */
     private Drop undelivered;
+    /** When a socket opened again after {@link #undelivered}; 0 until it did. */
+    private long reopenedAtNanos;
     private long backoffMs = BACKOFF_MIN_MS;
     private WebSocket socket;
-    private int opened;
+    private int opened; // connections so far: tells a stale timer from the current connection's
     private boolean closed;
 
     private ResumingSubscriber(Vertx vertx, WebSocketClient client, String host, int port) {
@@ -68,7 +75,10 @@ public final class ResumingSubscriber {
         this.port = port;
     }
 
-    /** Connects over {@code wss://host:port/ws/notifications} with {@code client} (its TLS settings), and stays connected. */
+    /**
+     * Connects over {@code wss://host:port/ws/notifications} with {@code client} (its TLS settings), and stays connected.
+     * Called from a thread outside Vert.x, every subscriber of one {@code vertx} runs on the same event loop of it.
+     */
     public static ResumingSubscriber connect(Vertx vertx, WebSocketClient client, String host, int port) {
         ResumingSubscriber subscriber = new ResumingSubscriber(vertx, client, host, port);
         vertx.runOnContext(ignored -> subscriber.open());
@@ -104,6 +114,9 @@ public final class ResumingSubscriber {
             return;
         }
         socket = opening;
+        if (undelivered != null && reopenedAtNanos == 0) {
+            reopenedAtNanos = System.nanoTime();
+        }
         int connection = ++opened;
         opening.textMessageHandler(this::onFrame);
         opening.closeHandler(ignored -> onClose(opening));
@@ -128,11 +141,12 @@ public final class ResumingSubscriber {
         Delivery delivery = new Delivery(Integer.parseInt(id[0]), Long.parseLong(id[1]), frame.get("message").asText(), now);
         if (undelivered != null) {
             long lastBefore = deliveries.isEmpty() ? undelivered.atNanos() : deliveries.get(deliveries.size() - 1).arrivedNanos();
-            outages.add(new Outage(undelivered, now - lastBefore));
+            outages.add(new Outage(undelivered, reopenedAtNanos - undelivered.atNanos(), now - lastBefore));
             undelivered = null;
+            reopenedAtNanos = 0;
         }
         deliveries.add(delivery);
-        positions.put(delivery.partition(), delivery.offset());
+        positions.merge(delivery.partition(), delivery.offset(), Math::max); // a repeat never moves the position back
     }
 
     private synchronized void onClose(WebSocket ended) {
@@ -164,11 +178,6 @@ public final class ResumingSubscriber {
     /** Whether a socket is open now. */
     public synchronized boolean isOpen() {
         return socket != null;
-    }
-
-    /** How many sockets it has opened so far. */
-    public synchronized int opened() {
-        return opened;
     }
 
     public synchronized List<Delivery> deliveries() {
