@@ -8,11 +8,8 @@ import org.acme.notifications.kafka.KafkaCluster;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.SocketClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -293,20 +289,9 @@ class BrokerFailoverIT {
      */
     private static Map<Integer, List<Long>> broadcastsDelivered() {
         Map<Integer, List<Long>> offsets = new HashMap<>();
-        Set<IdempotencyKey> seen = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", CLUSTER.bootstrapServers()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(TOPIC, p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    IdempotencyKey key = IdempotencyKey.of(record.headers());
-                    if ((key == null || seen.add(key)) && isBroadcast(record)) { // repeats are told before routing, as the service does
-                        offsets.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.offset());
-                    }
-                }
+        for (ConsumerRecord<byte[], byte[]> record : KafkaClients.deliveredRecords(CLUSTER.bootstrapServers(), TOPIC, 3)) {
+            if (isBroadcast(record)) {
+                offsets.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.offset());
             }
         }
         return offsets;

@@ -9,6 +9,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import org.acme.notifications.IdempotencyKey;
 import org.acme.notifications.kafka.KafkaBrokerProcess;
+import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
 import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.NginxProxy;
@@ -270,26 +271,13 @@ class ReplicasBehindNginxIT {
         }
     }
 
-    /**
-     * The records of the topic from {@code from} on that are delivered, in each partition's order: all but the repeats
-     * of a key (read from the beginning, so that a repeat of an earlier record is known as one).
-     */
+    /** The records of the topic from {@code from} on that are delivered (all but the repeats of a key), in each partition's order. */
     private static List<TopicRecord> recordsFrom(Map<Integer, Long> from) throws IOException {
         List<TopicRecord> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-            List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            Set<IdempotencyKey> seen = new HashSet<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    IdempotencyKey key = IdempotencyKey.of(record.headers());
-                    if ((key == null || seen.add(key)) && record.offset() >= from.get(record.partition())) {
-                        records.add(new TopicRecord(record.partition(), record.offset(),
-                                JSON.readTree(new String(record.value(), StandardCharsets.UTF_8)).get("message").asText()));
-                    }
-                }
+        for (ConsumerRecord<byte[], byte[]> record : KafkaClients.deliveredRecords(BROKER.bootstrapServers(), "notifications", PARTITIONS)) {
+            if (record.offset() >= from.get(record.partition())) {
+                records.add(new TopicRecord(record.partition(), record.offset(),
+                        JSON.readTree(new String(record.value(), StandardCharsets.UTF_8)).get("message").asText()));
             }
         }
         return records;
