@@ -33,7 +33,7 @@ class CrashRecoveryIT {
 
     @Test
     void everyAcceptedNotificationReachesAClientThatResumesAfterTheServiceWasKilled() throws Exception {
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-crash-it"));
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-crash-it", UUID.randomUUID().toString()));
         broker.start();
         try (ServiceProcess service = new ServiceProcess(broker.bootstrapServers(), "crash").start()) {
             service.awaitDelivering();

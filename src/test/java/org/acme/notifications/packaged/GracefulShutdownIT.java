@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -20,7 +21,7 @@ import static org.hamcrest.Matchers.equalTo;
 /** SIGTERM, as Kubernetes stops a pod: every open socket and event stream is told to go elsewhere with 1001. */
 class GracefulShutdownIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-shutdown-it"));
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-shutdown-it", UUID.randomUUID().toString()));
 
     @BeforeAll
     static void startBroker() {

@@ -33,7 +33,7 @@ import static org.hamcrest.Matchers.equalTo;
  */
 class PageAcrossRestartIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-page-restart-it"));
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-page-restart-it", UUID.randomUUID().toString()));
     private static ChromeDriver driver;
 
     @BeforeAll

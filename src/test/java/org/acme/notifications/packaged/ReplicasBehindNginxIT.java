@@ -75,7 +75,7 @@ class ReplicasBehindNginxIT {
     private static final Duration PUBLISH_EVERY = Duration.ofMillis(200); // 5 notifications a second
     private static final Duration BETWEEN_FAULTS = Duration.ofSeconds(5);
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-behind-nginx-it"));
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-behind-nginx-it", UUID.randomUUID().toString()));
     private static ServiceProcess first;
     private static ServiceProcess second;
     private static NginxProxy nginx;

@@ -35,7 +35,7 @@ class ReplicasIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-replicas-it"));
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-replicas-it", UUID.randomUUID().toString()));
     private static ServiceProcess first;
     private static ServiceProcess second;
 

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ResumeWhileCatchingUpIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-catching-up-it"));
+    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-catching-up-it", UUID.randomUUID().toString()));
 
     @BeforeAll
     static void startBroker() {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -23,7 +24,7 @@ class TokensOffIT {
 
     @Test
     void withoutAKeyToVerifyThemTokensAreRefusedWith401() throws Exception {
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-tokens-off-it"));
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-tokens-off-it", UUID.randomUUID().toString()));
         broker.start();
         try (ServiceProcess service = new ServiceProcess(broker.bootstrapServers(), "tokens-off").start()) {
             assertThat(SocketClient.upgradeStatus(service.baseUri(), Map.of("Authorization", "Bearer " + ServiceProcess.API_KEY)),
