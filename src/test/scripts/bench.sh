@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a load-tool scenario against the packaged service (the jar; SERVICE=native: the native executable)
 # and a fresh Apache Kafka broker, all on this machine, and prints the tool's table and JSON line for each run.
-#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox [LoadTool options...]
+#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [LoadTool options...]
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
 #   memory: 10,000 sockets, the server's memory read after a full collection (a JVM's jcmd; a native executable's
@@ -19,11 +19,16 @@
 #   inbox: per run, paced with 1,000 notifications/s for absent users beside it, inbox off then on (what storing costs
 #   live delivery), then InboxLoad on the same service: 1,000,000 notifications for 10,000 users into Kafka (stored
 #   per second), and GET /api/inbox p50 / p99 over them (options after the scenario go to InboxLoad).
+#   long: LongRun for an hour (--duration-s): 1,000 sockets (400 with a user's token) on public channels long-*, 20
+#   notifications/s for everyone, a channel or a user, 10 reconnects/s resuming with since, 10 channel moves/s; every
+#   minute (--interval-s) the server's RSS, heap after a full collection, direct memory, open files, threads and
+#   event-loop lag; fails on a curve that does not level off, or on any lost, repeated or misdelivered notification
+#   (options after the scenario go to LongRun; samples in target/bench/long-run.jsonl).
 # Warm-up runs at the scenario's rate: paced warms up for a minute, as long as the JIT keeps compiling at 50/s.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox [LoadTool options...]}"
+scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [LoadTool options...]}"
 shift
 case "$scenario" in
   paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000 --stages true) ;;
@@ -34,6 +39,7 @@ case "$scenario" in
   startup)    preset=(--clients 1 --notifications 1 --rate 0 --warmup 0) ;;
   smoke)      preset=(--clients 50 --notifications 20 --rate 0 --stages true) ;;
   inbox)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000 --absent-rate 1000) ;;
+  long)       preset=() ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 
@@ -44,7 +50,7 @@ case "${SERVICE:-jvm}" in
 esac
 case "${PEER:-}" in
   "") ;;
-  nchan) [[ "$scenario" != startup && "$scenario" != targeted && "$scenario" != inbox ]] || { echo "nchan has no $scenario scenario" >&2; exit 2; } ;;
+  nchan) [[ "$scenario" != startup && "$scenario" != targeted && "$scenario" != inbox && "$scenario" != long ]] || { echo "nchan has no $scenario scenario" >&2; exit 2; } ;;
   *) echo "PEER is nchan" >&2; exit 2 ;;
 esac
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
@@ -146,6 +152,20 @@ if [[ "$scenario" == inbox ]]; then
   fi
   echo "JSON lines: $out/inbox-paced-off.jsonl $out/inbox-paced-on.jsonl $results"
   exit 0
+fi
+
+if [[ "$scenario" == long ]]; then
+  start_kafka
+  start_postgres
+  NOTIFICATIONS_CHANNELS_PUBLIC='long-*' start_service
+  status=0
+  java -Xmx2g ${TOOL_JAVA_OPTS:-} -cp "$classpath" org.acme.notifications.bench.LongRun --url "http://127.0.0.1:$http_port" \
+    --api-key "$api_key" --server-pid "$service_pid" --token-key "$out/keys/private.pem" --token-issuer bench-tokens \
+    --samples-file "$out/long-run.jsonl" "$@" | tee "$out/run.txt" || status=$?
+  stop_service
+  stop_postgres
+  stop_kafka
+  exit "$status"
 fi
 
 if [[ "${INBOX:-on}" == off ]]; then

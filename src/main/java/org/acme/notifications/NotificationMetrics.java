@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.util.internal.PlatformDependent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -33,6 +34,7 @@ public class NotificationMetrics {
     private final Timer consumeLag;
     private final Timer fanOut;
     private final Timer latency;
+    private final Timer eventLoopLag;
 
     private final AtomicInteger waitingSockets = new AtomicInteger();
     private final Map<String, Counter> routed = new HashMap<>();
@@ -101,6 +103,15 @@ public class NotificationMetrics {
         // notifications_delivery_latency_seconds (histogram)
         latency = histogram("notifications.delivery.latency",
                 "From the Kafka record's timestamp to its frames written to every socket of this instance it is for").register(registry);
+        // notifications_event_loop_lag_seconds (histogram)
+        eventLoopLag = histogram("notifications.event.loop.lag",
+                "How late a task scheduled on a Vert.x event loop ran (EventLoopLagProbe): a loop busy or blocked delays every socket it serves").register(registry);
+        // notifications_netty_direct_memory_bytes
+        Gauge.builder("notifications.netty.direct.memory", () -> Math.max(0, PlatformDependent.usedDirectMemory()))
+                .description("Direct memory Netty's buffers hold outside the JVM's own count (jvm_buffer_memory_used_bytes{id=\"direct\"}); 0 where Netty does not count it")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
         // notifications_connections
         Gauge.builder("notifications.connections", places, ConnectionPlaces::taken)
                 .description("Sockets and event streams holding one of this instance's places (notifications.socket.max-connections)")
@@ -188,6 +199,11 @@ public class NotificationMetrics {
         for (long timestamp : recordTimestamps) {
             latency.record(sinceEpochMillis(timestamp, now), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** A task scheduled on an event loop ran {@code nanos} later than it was due. */
+    public void eventLoopLag(long nanos) {
+        eventLoopLag.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A producer's clock ahead of this one's would give a negative time, which Micrometer drops: counted as 0. */

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -95,6 +96,9 @@ class OperationsEndpointsTest {
             String text = given().get("/q/metrics").asString();
             assertThat(text, containsString("notifications_delivery_latency_seconds_bucket"));
             assertThat(text, containsString("kafka_consumer_fetch_manager_records_lag"));
+            assertThat(text, containsString("notifications_netty_direct_memory_bytes"));
+            // every event loop is probed twice a second from the start
+            await().atMost(Duration.ofSeconds(10)).until(() -> metrics().getOrDefault("notifications_event_loop_lag_seconds_count", 0.0) >= 2);
         }
     }
 

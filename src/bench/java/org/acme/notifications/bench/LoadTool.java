@@ -19,14 +19,12 @@ import org.acme.notifications.testsupport.Metrics;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +34,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The load tool: opens C sockets to /ws/notifications, publishes N notifications at R per second
@@ -83,6 +77,8 @@ public final class LoadTool {
     private final boolean fullGc;
     // --transport sse: the subscribers read GET /sse/notifications instead of the socket.
     private final boolean eventStreams;
+    // --server-pid: the server's CPU and memory are read from /proc (and jcmd, or heap dumps).
+    private final ServerProcess server;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, Object> report = new LinkedHashMap<>();
 
@@ -104,6 +100,7 @@ public final class LoadTool {
         this.stages = !peer && Boolean.parseBoolean(options.getOrDefault("stages", "false"));
         this.fullGc = !peer && Boolean.parseBoolean(options.getOrDefault("full-gc", "false"));
         this.eventStreams = "sse".equals(options.getOrDefault("transport", "websocket"));
+        this.server = options.containsKey("server-pid") ? new ServerProcess(options.get("server-pid")) : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -175,7 +172,10 @@ public final class LoadTool {
 
     /** Connect: opens the sockets (a token each in per-user runs) and measures the server's memory per socket. */
     private Sockets connect(Vertx vertx) throws Exception {
-        Path jcmd = fullGc ? serverJcmd() : null;
+        if (fullGc && server == null) {
+            throw new IllegalArgumentException("--full-gc needs the --server-pid of the service");
+        }
+        Path jcmd = fullGc ? server.jcmd() : null;
         Map<String, SocketMemory.Row> histogramBefore = fullGc ? classHistogram(jcmd) : null;
         Map<String, Long> nativeBefore = jcmd != null ? nativeMemory(jcmd) : Map.of();
         Long rssBefore = serverRssKb();
@@ -457,7 +457,7 @@ public final class LoadTool {
                 permits.acquire();
                 String user = perUser ? user((int) (seq % clients)) : null;
                 long sentAt = System.nanoTime();
-                publisher.publish(BenchClient.message(runId, seq, sentAt) + padding, user).whenComplete((refusal, failure) -> {
+                publisher.publish(BenchClient.message(runId, seq, sentAt) + padding, null, user).whenComplete((refusal, failure) -> {
                     String problem = failure != null ? failure.toString() : refusal;
                     if (problem == null) {
                         accepted.incrementAndGet();
@@ -533,85 +533,14 @@ public final class LoadTool {
         }
     }
 
-    /**
-     * The jcmd of the server's JVM (next to its {@code java}), or null when the server is not a JVM: the native
-     * executables this project builds cannot be attached to (../shared/native-toolchain has no attach library).
-     */
-    private Path serverJcmd() throws IOException {
-        String pid = options.get("server-pid");
-        if (pid == null || pid.contains(",")) {
-            throw new IllegalArgumentException("--full-gc needs the one --server-pid of the service");
-        }
-        Path executable = Files.readSymbolicLink(Path.of("/proc", pid, "exe"));
-        return executable.getFileName().toString().equals("java") ? executable.resolveSibling("jcmd") : null;
-    }
-
     /** A class histogram of the server's heap, which collects the garbage first. */
     private Map<String, SocketMemory.Row> classHistogram(Path jcmd) throws IOException, InterruptedException {
-        return jcmd != null ? SocketMemory.parse(jcmd(jcmd, "GC.class_histogram")) : heapDumpHistogram();
-    }
-
-    /**
-     * A native executable's class histogram, from the heap dump it writes to its working directory on SIGUSR1 (built
-     * with {@code --enable-monitoring=heapdump}, Quarkus' default) after a full collection: only a dump this call
-     * asked for is read, and deleted once read.
-     */
-    private Map<String, SocketMemory.Row> heapDumpHistogram() throws IOException, InterruptedException {
-        String pid = options.get("server-pid");
-        // Without a handler, SIGUSR1 (signal 10: bit 9 of the caught signals' mask) would end the server.
-        String status = Files.readString(Path.of("/proc", pid, "status"));
-        Matcher caught = Pattern.compile("(?m)^SigCgt:\\s*([0-9a-f]+)$").matcher(status);
-        if (!caught.find() || (Long.parseUnsignedLong(caught.group(1), 16) & (1L << 9)) == 0) {
-            throw new IllegalStateException("The server (pid " + pid + ") has no SIGUSR1 handler: it cannot dump its heap");
-        }
-        Path directory = Path.of("/proc", pid, "cwd").toRealPath();
-        Pattern dumpName = Pattern.compile(Pattern.quote("svm-heapdump-" + pid + "-") + "\\d+\\.hprof");
-        Set<Path> earlier = heapDumps(directory, dumpName);
-        if (new ProcessBuilder("kill", "-USR1", pid).inheritIO().start().waitFor() != 0) {
-            throw new IllegalStateException("kill -USR1 " + pid + " failed");
-        }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        ProcessHandle server = ProcessHandle.of(Long.parseLong(pid)).orElseThrow();
-        long lastSize = -1;
-        while (System.nanoTime() < deadline && server.isAlive()) {
-            Path dump = heapDumps(directory, dumpName).stream().filter(file -> !earlier.contains(file)).findFirst().orElse(null);
-            if (dump != null) {
-                // Written in place: complete once it ends with its last record and has stopped growing.
-                long size = Files.size(dump);
-                if (size == lastSize && HeapDumpHistogram.complete(dump)) {
-                    Map<String, SocketMemory.Row> histogram = HeapDumpHistogram.read(dump);
-                    Files.delete(dump); // kept when it cannot be read, to look into
-                    return histogram;
-                }
-                lastSize = size;
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("No complete heap dump from pid " + pid + " in " + directory
-                + " within 2 minutes (its log says why)");
-    }
-
-    private static Set<Path> heapDumps(Path directory, Pattern dumpName) throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(file -> dumpName.matcher(file.getFileName().toString()).matches()).collect(Collectors.toSet());
-        }
+        return jcmd != null ? SocketMemory.parse(server.jcmd(jcmd, "GC.class_histogram")) : server.heapDumpHistogram();
     }
 
     /** The JVM's committed memory by category, when the service runs with -XX:NativeMemoryTracking=summary. */
     private Map<String, Long> nativeMemory(Path jcmd) throws IOException, InterruptedException {
-        return SocketMemory.parseNativeMemory(jcmd(jcmd, "VM.native_memory", "summary"));
-    }
-
-    private String jcmd(Path jcmd, String... command) throws IOException, InterruptedException {
-        List<String> arguments = new ArrayList<>(List.of(jcmd.toString(), options.get("server-pid")));
-        arguments.addAll(List.of(command));
-        Process process = new ProcessBuilder(arguments).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            process.destroy();
-            throw new IllegalStateException(String.join(" ", arguments) + " failed: " + output);
-        }
-        return output;
+        return SocketMemory.parseNativeMemory(server.jcmd(jcmd, "VM.native_memory", "summary"));
     }
 
     /** The server's heap in use (Micrometer's jvm_memory_used_bytes of the heap's areas), or null if not exported. */
@@ -632,40 +561,12 @@ public final class LoadTool {
         return "bench-user-" + i;
     }
 
-    /** CPU time the server used so far (user + system) from /proc/PID/stat, summed over --server-pid's processes. */
     private Long serverCpuMillis() throws IOException {
-        if (!options.containsKey("server-pid")) {
-            return null;
-        }
-        long ticks = 0;
-        for (String pid : options.get("server-pid").split(",")) {
-            String stat = Files.readString(Path.of("/proc", pid, "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
-        }
-        return ticks * 10; // USER_HZ is 100 on Linux
+        return server != null ? server.cpuMillis() : null;
     }
 
-    /**
-     * The server's resident memory, when --server-pid is given: VmRSS of one process; of several (nginx's master and
-     * workers) the sum of their Pss, which counts the pages they share (nchan's shared memory, the binary) once.
-     */
     private Long serverRssKb() throws IOException {
-        if (!options.containsKey("server-pid")) {
-            return null;
-        }
-        String[] pids = options.get("server-pid").split(",");
-        long kb = 0;
-        for (String pid : pids) {
-            Path file = pids.length == 1 ? Path.of("/proc", pid, "status") : Path.of("/proc", pid, "smaps_rollup");
-            String field = pids.length == 1 ? "VmRSS:" : "Pss:";
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(field)) {
-                    kb += Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-        }
-        return kb;
+        return server != null ? server.rssKb() : null;
     }
 
     private void print() throws IOException {

@@ -20,10 +20,10 @@ import java.util.concurrent.CompletionStage;
 interface Publisher extends AutoCloseable {
 
     /**
-     * Publishes {@code message} for everyone, or for {@code user} when not null. Completes with null once accepted
-     * (202, or the broker's ack), or with a description of the refusal.
+     * Publishes {@code message} for everyone, or for {@code channel} or {@code user} when not null. Completes with null
+     * once accepted (202, or the broker's ack), or with a description of the refusal.
      */
-    CompletionStage<String> publish(String message, String user);
+    CompletionStage<String> publish(String message, String channel, String user);
 
     @Override
     void close();
@@ -39,8 +39,8 @@ interface Publisher extends AutoCloseable {
         }
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message, String user) {
-                String body = notification(message, user);
+            public CompletionStage<String> publish(String message, String channel, String user) {
+                String body = notification(message, channel, user);
                 return client.request(request)
                         .compose(req -> req.send(body))
                         .compose(response -> response.body().map(answer ->
@@ -61,9 +61,15 @@ interface Publisher extends AutoCloseable {
     }
 
     /** The JSON body of a notification; plain text goes to everyone from Kafka as it is. */
-    private static String notification(String message, String user) {
+    private static String notification(String message, String channel, String user) {
         JsonObject body = new JsonObject().put("message", message);
-        return (user == null ? body : body.put("user", user)).encode();
+        if (channel != null) {
+            body.put("channel", channel);
+        }
+        if (user != null) {
+            body.put("user", user);
+        }
+        return body.encode();
     }
 
     static Publisher kafka(String bootstrapServers, String topic) {
@@ -73,12 +79,13 @@ interface Publisher extends AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new StringSerializer());
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message, String user) {
+            public CompletionStage<String> publish(String message, String channel, String user) {
                 CompletableFuture<String> done = new CompletableFuture<>();
                 // Keyed by target, as the service's own producer does (Target#recordKey).
-                ProducerRecord<String, String> record = user == null
+                String key = user != null ? "user:" + user : channel != null ? "channel:" + channel : null;
+                ProducerRecord<String, String> record = key == null
                         ? new ProducerRecord<>(topic, message)
-                        : new ProducerRecord<>(topic, "user:" + user, notification(message, user));
+                        : new ProducerRecord<>(topic, key, notification(message, channel, user));
                 producer.send(record,
                         (metadata, failure) -> done.complete(failure == null ? null : failure.toString()));
                 return done;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -28,8 +29,13 @@ final class TokenSigner {
         this.issuer = issuer;
     }
 
+    /** A token for {@code user}, valid for an hour. */
     String token(String user) {
-        return Jwt.issuer(issuer).audience(AUDIENCE).subject(user).expiresAt(Instant.now().plusSeconds(3600)).sign(key);
+        return token(user, Duration.ofHours(1));
+    }
+
+    String token(String user, Duration validFor) {
+        return Jwt.issuer(issuer).audience(AUDIENCE).subject(user).expiresAt(Instant.now().plus(validFor)).sign(key);
     }
 
     public static void main(String[] args) throws Exception {
