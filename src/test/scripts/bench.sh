@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a load-tool scenario against the packaged service (the jar; SERVICE=native: the native executable)
 # and a fresh Apache Kafka broker, all on this machine, and prints the tool's table and JSON line for each run.
-#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [LoadTool options...]
+#   usage: src/test/scripts/bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [options...]
+#   (options after the scenario go to LoadTool; for inbox to InboxLoad, for long to LongRun)
 #   targeted: every socket its own user (a signed access token each), 1,000 notifications/s each for one user;
 #   --clients 1000 runs it at a tenth of the sockets, to compare the server's CPU per notification.
 #   memory: 10,000 sockets, the server's memory read after a full collection (a JVM's jcmd; a native executable's
@@ -14,6 +15,7 @@
 #   BENCH_BUILD=0 skips ./mvnw package (-Dnative with SERVICE=native: ~6 min); SERVICE_OPTS go to the service
 #   (JVM options, or the native executable's runtime options such as -Xmx), TOOL_JAVA_OPTS to the tool's JVM;
 #   SERVICE_JAVA runs the jar on another JVM (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
+#   PORT_OFFSET=N adds N to the broker's (29092), the service's (28080) and PostgreSQL's (25433) ports.
 #   The service stores its users' notifications in a fresh PostgreSQL of its own (the inbox); INBOX=off runs it
 #   without one (NOTIFICATIONS_INBOX_ENABLED=false), to compare.
 #   inbox: per run, paced with 1,000 notifications/s for absent users beside it, inbox off then on (what storing costs
@@ -28,7 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [LoadTool options...]}"
+scenario="${1:?usage: bench.sh paced|saturation|scale|targeted|memory|startup|smoke|inbox|long [options...]}"
 shift
 case "$scenario" in
   paced)      preset=(--clients 1000 --notifications 200 --rate 50 --warmup 3000 --stages true) ;;
@@ -65,8 +67,10 @@ results="$out/$scenario.jsonl"
 peer_results="$out/$scenario-${PEER:-peer}.jsonl"
 : > "$results"
 : > "$peer_results"
-kafka_port=29092
-http_port=28080
+# PORT_OFFSET moves the broker's, the service's and PostgreSQL's ports, so that a second checkout can run beside.
+kafka_port=$((29092 + ${PORT_OFFSET:-0}))
+http_port=$((28080 + ${PORT_OFFSET:-0}))
+postgres_port=$((25433 + ${PORT_OFFSET:-0}))
 api_key=$(cat /proc/sys/kernel/random/uuid)
 classpath="target/test-classes:$(cat target/test-classpath.txt)"
 # Subscribers' tokens: a key pair made for this run; the service verifies with its public half.
@@ -80,7 +84,7 @@ trap cleanup EXIT
 start_postgres() {
   stop_postgres
   rm -rf "$out/postgres"
-  src/test/scripts/start-postgres.sh 25433 "$out/postgres" > /dev/null
+  src/test/scripts/start-postgres.sh "$postgres_port" "$out/postgres" > /dev/null
   # shellcheck disable=SC1091
   source "$out/postgres/datasource.env"
 }

@@ -457,16 +457,15 @@ public final class LoadTool {
                 permits.acquire();
                 String user = perUser ? user((int) (seq % clients)) : null;
                 long sentAt = System.nanoTime();
-                publisher.publish(BenchClient.message(runId, seq, sentAt) + padding, null, user).whenComplete((refusal, failure) -> {
-                    String problem = failure != null ? failure.toString() : refusal;
-                    if (problem == null) {
+                publisher.publish(BenchClient.message(runId, seq, sentAt) + padding, null, user).thenAccept(outcome -> {
+                    if (outcome.accepted()) {
                         accepted.incrementAndGet();
                         if (acks != null) {
                             acks.record(System.nanoTime() - sentAt);
                         }
                     } else {
                         refused.incrementAndGet();
-                        firstRefusal.compareAndSet(null, problem);
+                        firstRefusal.compareAndSet(null, outcome.refusal());
                     }
                     permits.release();
                 });

@@ -19,11 +19,23 @@ import java.util.concurrent.CompletionStage;
 /** How the load tool publishes: through the REST trigger, or straight into the Kafka topic like any other producer. */
 interface Publisher extends AutoCloseable {
 
+    /** What became of one notification: its id ({@code <partition>-<offset>}) once accepted, or why it was refused. */
+    record Outcome(String id, String refusal) {
+
+        boolean accepted() {
+            return refusal == null;
+        }
+
+        static Outcome refused(String why) {
+            return new Outcome(null, why);
+        }
+    }
+
     /**
-     * Publishes {@code message} for everyone, or for {@code channel} or {@code user} when not null. Completes with null
-     * once accepted (202, or the broker's ack), or with a description of the refusal.
+     * Publishes {@code message} for everyone, or for {@code channel} or {@code user} when not null. Completes once
+     * accepted (202, or the broker's ack) or refused; never exceptionally.
      */
-    CompletionStage<String> publish(String message, String channel, String user);
+    CompletionStage<Outcome> publish(String message, String channel, String user);
 
     @Override
     void close();
@@ -33,19 +45,22 @@ interface Publisher extends AutoCloseable {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(maxInFlight));
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
                 .setHost(base.getHost()).setPort(base.getPort()).setURI("/api/notifications")
-                .putHeader("Content-Type", "application/json");
+                .putHeader("Content-Type", "application/json")
+                // longer than the service's own publish timeout: a POST that hangs is refused, not waited on forever
+                .setIdleTimeout(15_000);
         if (apiKey != null) {
             request.putHeader("Authorization", "Bearer " + apiKey);
         }
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message, String channel, String user) {
+            public CompletionStage<Outcome> publish(String message, String channel, String user) {
                 String body = notification(message, channel, user);
                 return client.request(request)
                         .compose(req -> req.send(body))
-                        .compose(response -> response.body().map(answer ->
-                                accepted(response.statusCode(), peer) ? null : response.statusCode() + " " + answer))
-                        .otherwise(failure -> failure.toString())
+                        .compose(response -> response.body().map(answer -> accepted(response.statusCode(), peer)
+                                ? new Outcome(peer ? null : answer.toJsonObject().getString("id"), null)
+                                : Outcome.refused(response.statusCode() + " " + answer)))
+                        .otherwise(failure -> Outcome.refused(failure.toString()))
                         .toCompletionStage();
             }
 
@@ -79,15 +94,16 @@ interface Publisher extends AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new StringSerializer());
         return new Publisher() {
             @Override
-            public CompletionStage<String> publish(String message, String channel, String user) {
-                CompletableFuture<String> done = new CompletableFuture<>();
+            public CompletionStage<Outcome> publish(String message, String channel, String user) {
+                CompletableFuture<Outcome> done = new CompletableFuture<>();
                 // Keyed by target, as the service's own producer does (Target#recordKey).
                 String key = user != null ? "user:" + user : channel != null ? "channel:" + channel : null;
                 ProducerRecord<String, String> record = key == null
                         ? new ProducerRecord<>(topic, message)
                         : new ProducerRecord<>(topic, key, notification(message, channel, user));
                 producer.send(record,
-                        (metadata, failure) -> done.complete(failure == null ? null : failure.toString()));
+                        (metadata, failure) -> done.complete(failure == null
+                                ? new Outcome(metadata.partition() + "-" + metadata.offset(), null) : Outcome.refused(failure.toString())));
                 return done;
             }
 

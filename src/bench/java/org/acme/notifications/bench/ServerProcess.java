@@ -81,13 +81,18 @@ final class ServerProcess {
     String jcmd(Path jcmd, String... command) throws IOException, InterruptedException {
         List<String> arguments = new ArrayList<>(List.of(jcmd.toString(), onlyPid()));
         arguments.addAll(List.of(command));
-        Process process = new ProcessBuilder(arguments).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            process.destroy();
-            throw new IllegalStateException(String.join(" ", arguments) + " failed: " + output);
+        // Its output to a file, so that the timeout holds: reading a pipe would wait for jcmd however long it takes.
+        Path output = Files.createTempFile("jcmd", ".txt");
+        try {
+            Process process = new ProcessBuilder(arguments).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                process.destroy();
+                throw new IllegalStateException(String.join(" ", arguments) + " failed: " + Files.readString(output));
+            }
+            return Files.readString(output);
+        } finally {
+            Files.delete(output);
         }
-        return output;
     }
 
     /** A full collection: {@code jcmd GC.run} on a JVM; on a native executable, a heap dump (which collects first), deleted. */

@@ -11,10 +11,13 @@ import java.util.List;
  */
 record Trend(String name, double floor, double relative) {
 
+    /** Fewer samples cannot tell a trend: the caller says so, and fails. */
+    static final int MIN_SAMPLES = 6;
+
     /** Null when the samples levelled off; else what grew, and by how much. */
     String check(List<Double> samples) {
-        if (samples.size() < 6) {
-            return null; // too short a run to tell
+        if (samples.size() < MIN_SAMPLES) {
+            throw new IllegalArgumentException(samples.size() + " samples cannot tell a trend");
         }
         int third = samples.size() / 3;
         double first = median(samples.subList(0, third));

@@ -10,15 +10,16 @@ import java.util.stream.IntStream;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The long run's verdict on its curves (LongRun): a leak fails, a curve that levels off passes. */
 class TrendTest {
 
-    private static final Trend RSS_MB = new Trend("RSS (MB)", 4, 0.02);
+    private static final Trend RSS_MB = LongRun.CURVES.get("rss_mb");
 
     @Test
     void aSteadyLeakFails() {
-        // 1 MB a sample on top of 300 MB: 20 MB more in each third of 60 samples
+        // 1 MB a sample on top of 300 MB: 20 MB more in each third of 60 samples, over the 16 MB floor
         assertThat(RSS_MB.check(samples(i -> 300 + i)), containsString("RSS (MB) did not level off"));
     }
 
@@ -35,8 +36,13 @@ class TrendTest {
 
     @Test
     void aLeakSlowerThanTheFloorIsNotTold() {
-        // 0.1 MB a sample: 2 MB a third, under the 4 MB floor (and 2% of 300 MB): the floor is the bound on what it tells
-        assertThat(RSS_MB.check(samples(i -> 300 + 0.1 * i)), nullValue());
+        // 0.5 MB a sample: 10 MB a third, under the 16 MB floor: the floor is the bound on what it tells
+        assertThat(RSS_MB.check(samples(i -> 300 + 0.5 * i)), nullValue());
+    }
+
+    @Test
+    void tooFewSamplesTellNothing() {
+        assertThrows(IllegalArgumentException.class, () -> RSS_MB.check(List.of(1.0, 2.0, 3.0, 4.0, 5.0)));
     }
 
     /** 60 samples of {@code curve} with up to ±1 of noise (seeded: the same every run). */

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 
@@ -29,6 +31,25 @@ public final class KafkaBrokerProcess implements KafkaBroker {
 
     public KafkaBrokerProcess(Path dir) {
         this(freePort(), dir);
+    }
+
+    /**
+     * A broker of its own for one test class, in {@code target/<name>}: what an earlier run left there is deleted, so
+     * that a second run (CI runs every packaged test on the JVM, then against the native executable) starts empty.
+     */
+    public static KafkaBrokerProcess fresh(String name) {
+        Path dir = Path.of("target", name);
+        deleteTree(dir);
+        return new KafkaBrokerProcess(dir);
+    }
+
+    /** Deletes {@code dir} and everything in it, if it exists. */
+    static void deleteTree(Path dir) {
+        try (Stream<Path> earlier = Files.exists(dir) ? Files.walk(dir) : Stream.empty()) {
+            earlier.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public KafkaBrokerProcess(int port, Path dir) {

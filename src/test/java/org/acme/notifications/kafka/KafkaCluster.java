@@ -5,17 +5,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * Three Kafka nodes in KRaft mode (each broker and controller), from the same jars as the single broker, each its own
@@ -46,11 +41,7 @@ public final class KafkaCluster {
 
     /** Starts the three together (none is ready before a majority of controllers is up), and waits for all. */
     public void start() {
-        try (Stream<Path> earlier = Files.exists(dir) ? Files.walk(dir) : Stream.empty()) {
-            earlier.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        KafkaBrokerProcess.deleteTree(dir);
         nodes.forEach(KafkaBrokerProcess::launch);
         nodes.forEach(KafkaBrokerProcess::awaitReady);
     }

@@ -6,7 +6,6 @@ import org.acme.notifications.testsupport.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +32,7 @@ class CrashRecoveryIT {
 
     @Test
     void everyAcceptedNotificationReachesAClientThatResumesAfterTheServiceWasKilled() throws Exception {
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-crash-it", UUID.randomUUID().toString()));
+        KafkaBrokerProcess broker = KafkaBrokerProcess.fresh("kafka-crash-it");
         broker.start();
         try (ServiceProcess service = new ServiceProcess(broker.bootstrapServers(), "crash").start()) {
             service.awaitDelivering();

@@ -9,10 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -21,7 +19,7 @@ import static org.hamcrest.Matchers.equalTo;
 /** SIGTERM, as Kubernetes stops a pod: every open socket and event stream is told to go elsewhere with 1001. */
 class GracefulShutdownIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-shutdown-it", UUID.randomUUID().toString()));
+    private static final KafkaBrokerProcess BROKER = KafkaBrokerProcess.fresh("kafka-shutdown-it");
 
     @BeforeAll
     static void startBroker() {

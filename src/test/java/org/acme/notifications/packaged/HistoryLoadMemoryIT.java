@@ -12,10 +12,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -39,7 +37,7 @@ class HistoryLoadMemoryIT {
     @Test
     void aHistoryLargerThanMemoryIsBoundedAndAResumeFromBeforeItIsToldOfTheGap() throws Exception {
         assumeFalse(ServiceProcess.isNative(), "the direct-memory figures are the JVM's");
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-history-memory-it", UUID.randomUUID().toString()));
+        KafkaBrokerProcess broker = KafkaBrokerProcess.fresh("kafka-history-memory-it");
         broker.start();
         try {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {

@@ -21,7 +21,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +48,7 @@ import static org.hamcrest.Matchers.is;
 class InboxReplicasIT {
 
     // A directory of its own each run: the JVM's and the native executable's runs of this IT must not share a topic.
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-inbox-it", UUID.randomUUID().toString()));
+    private static final KafkaBrokerProcess BROKER = KafkaBrokerProcess.fresh("kafka-inbox-it");
     private static final int USERS = 200;
     private static final int PER_USER = 20; // 4,000 user notifications in all, half over REST, half from a producer
     private static final int BROADCASTS = 20_000;

@@ -11,6 +11,7 @@ import org.acme.notifications.kafka.KafkaBroker;
 import org.acme.notifications.kafka.KafkaBrokerResource;
 import org.acme.notifications.kafka.KafkaClients;
 import org.acme.notifications.testsupport.Json;
+import org.acme.notifications.testsupport.Metrics;
 import org.acme.notifications.testsupport.Pipeline;
 import org.acme.notifications.testsupport.SocketClient;
 import org.acme.notifications.testsupport.TestTokens;
@@ -21,12 +22,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 /**
  * The packaged artifact (the jar here; the native executable under -Dnative) in its production
@@ -104,6 +108,15 @@ class PackagedServiceIT {
                 .then().statusCode(400).contentType("application/problem+json");
         // The dev sign-in is not built into the production artifact.
         given().get("/dev/token?user=mallory").then().statusCode(404);
+    }
+
+    /** What an operator watches, in the production build (the native executable too): event loops and direct memory. */
+    @Test
+    void theEventLoopsAndDirectMemoryAreMeasured() {
+        // every event loop is probed twice a second from the start
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Metrics.scrape(baseUri).getOrDefault("notifications_event_loop_lag_seconds_count", 0.0) > 0);
+        assertThat(Metrics.scrape(baseUri).get("notifications_netty_direct_memory_bytes"), greaterThanOrEqualTo(0.0));
     }
 
     /** Per-user delivery with a real signed token, in the production build. */

@@ -14,7 +14,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,7 +32,7 @@ import static org.hamcrest.Matchers.equalTo;
  */
 class PageAcrossRestartIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-page-restart-it", UUID.randomUUID().toString()));
+    private static final KafkaBrokerProcess BROKER = KafkaBrokerProcess.fresh("kafka-page-restart-it");
     private static ChromeDriver driver;
 
     @BeforeAll

@@ -33,7 +33,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,7 +74,7 @@ class ReplicasBehindNginxIT {
     private static final Duration PUBLISH_EVERY = Duration.ofMillis(200); // 5 notifications a second
     private static final Duration BETWEEN_FAULTS = Duration.ofSeconds(5);
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-behind-nginx-it", UUID.randomUUID().toString()));
+    private static final KafkaBrokerProcess BROKER = KafkaBrokerProcess.fresh("kafka-behind-nginx-it");
     private static ServiceProcess first;
     private static ServiceProcess second;
     private static NginxProxy nginx;

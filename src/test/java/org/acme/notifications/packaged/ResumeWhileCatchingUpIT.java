@@ -7,7 +7,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ResumeWhileCatchingUpIT {
 
-    private static final KafkaBrokerProcess BROKER = new KafkaBrokerProcess(Path.of("target", "kafka-catching-up-it", UUID.randomUUID().toString()));
+    private static final KafkaBrokerProcess BROKER = KafkaBrokerProcess.fresh("kafka-catching-up-it");
 
     @BeforeAll
     static void startBroker() {

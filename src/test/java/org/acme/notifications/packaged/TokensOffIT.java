@@ -6,9 +6,7 @@ import org.acme.notifications.testsupport.TestTokens;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -24,7 +22,7 @@ class TokensOffIT {
 
     @Test
     void withoutAKeyToVerifyThemTokensAreRefusedWith401() throws Exception {
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(Path.of("target", "kafka-tokens-off-it", UUID.randomUUID().toString()));
+        KafkaBrokerProcess broker = KafkaBrokerProcess.fresh("kafka-tokens-off-it");
         broker.start();
         try (ServiceProcess service = new ServiceProcess(broker.bootstrapServers(), "tokens-off").start()) {
             assertThat(SocketClient.upgradeStatus(service.baseUri(), Map.of("Authorization", "Bearer " + ServiceProcess.API_KEY)),
