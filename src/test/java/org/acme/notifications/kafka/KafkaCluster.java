@@ -3,14 +3,23 @@ package org.acme.notifications.kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Three Kafka nodes in KRaft mode (each broker and controller), from the same jars as the single broker, each its own
@@ -55,17 +64,49 @@ public final class KafkaCluster {
         return nodes.get(id - 1);
     }
 
-    /** Creates {@code topic} with three partitions, each with three replicas (min.insync.replicas=2, from the brokers). */
+    /**
+     * Creates {@code topic} with three partitions, each with three replicas (min.insync.replicas=2, from the brokers),
+     * partition {@code p} preferring node {@code p + 1} as its leader: one partition per broker, as in production.
+     */
     public void createTopic(String topic) throws Exception {
+        Map<Integer, List<Integer>> replicas = Map.of(0, List.of(1, 2, 3), 1, List.of(2, 3, 1), 2, List.of(3, 1, 2));
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, replicas))).all().get();
         }
+        restorePreferredLeaders(topic);
     }
 
-    /** The {@code node.id} leading {@code partition} of {@code topic} now. */
-    public int leaderOf(String topic, int partition) throws Exception {
+    /**
+     * Waits until every replica of {@code topic} is in sync again, then makes each partition's preferred replica its
+     * leader, as the brokers' own leader rebalance does within 5 minutes: a node that was killed and launched again
+     * leads nothing until then, and the node that took over would lead two partitions or three.
+     */
+    public void restorePreferredLeaders(String topic) {
+        await("every replica of " + topic + " in sync").atMost(Duration.ofSeconds(60))
+                .until(() -> describe(topic).partitions().stream().allMatch(p -> p.isr().size() == p.replicas().size()));
+        await("the preferred leaders of " + topic).atMost(Duration.ofSeconds(60)).until(() -> {
+            TopicDescription description = describe(topic);
+            Set<TopicPartition> partitions = description.partitions().stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
+            try (Admin admin = admin()) {
+                admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get().values().stream()
+                        .flatMap(Optional::stream).filter(error -> !(error instanceof ElectionNotNeededException)).findFirst()
+                        .ifPresent(error -> { throw new IllegalStateException("preferred leader election failed", error); });
+            }
+            return describe(topic).partitions().stream()
+                    .allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+        });
+    }
+
+    /** Each partition of {@code topic} and the {@code node.id} leading it now (-1 for none). */
+    public Map<Integer, Integer> leaders(String topic) throws Exception {
+        return describe(topic).partitions().stream()
+                .collect(Collectors.toMap(p -> p.partition(), p -> p.leader() == null ? -1 : p.leader().id()));
+    }
+
+    private TopicDescription describe(String topic) throws Exception {
         try (Admin admin = admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(partition).leader().id();
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         }
     }
 
