@@ -8,6 +8,7 @@ import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
+import org.apache.kafka.common.errors.RetriableException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -78,36 +80,49 @@ public final class KafkaCluster {
 
     /**
      * Waits until every replica of {@code topic} is in sync again, then makes each partition's preferred replica its
-     * leader, as the brokers' own leader rebalance does within 5 minutes: a node that was killed and launched again
-     * leads nothing until then, and the node that took over would lead two partitions or three.
+     * leader, as the controller's own leader rebalance does within 5 minutes: a node that was killed and launched again
+     * leads nothing until then, and the nodes that took over lead two partitions or three.
      */
     public void restorePreferredLeaders(String topic) {
-        await("every replica of " + topic + " in sync").atMost(Duration.ofSeconds(60))
-                .until(() -> describe(topic).partitions().stream().allMatch(p -> p.isr().size() == p.replicas().size()));
-        await("the preferred leaders of " + topic).atMost(Duration.ofSeconds(60)).until(() -> {
-            TopicDescription description = describe(topic);
-            Set<TopicPartition> partitions = description.partitions().stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
-            try (Admin admin = admin()) {
-                admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get().values().stream()
-                        .flatMap(Optional::stream).filter(error -> !(error instanceof ElectionNotNeededException)).findFirst()
-                        .ifPresent(error -> { throw new IllegalStateException("preferred leader election failed", error); });
+        try (Admin admin = admin()) {
+            // A topic just created may not be known yet to the broker that answers: ask again.
+            await("every replica of " + topic + " in sync").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ExecutionException.class)
+                    .until(() -> describe(admin, topic).partitions().stream().allMatch(p -> p.isr().size() == p.replicas().size()));
+            await("the preferred leaders of " + topic).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ExecutionException.class)
+                    .until(() -> electedPreferredLeaders(admin, topic));
+        }
+    }
+
+    /** True once every partition is led by its preferred replica; a retriable refusal (not yet eligible) is "not yet". */
+    private static boolean electedPreferredLeaders(Admin admin, String topic) throws Exception {
+        Set<TopicPartition> partitions = describe(admin, topic).partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
+        for (Optional<Throwable> error : admin.electLeaders(ElectionType.PREFERRED, partitions).partitions().get().values()) {
+            // ElectionNotNeededException (already led by its preferred replica) is itself a RetriableException.
+            if (error.isEmpty() || error.get() instanceof ElectionNotNeededException) {
+                continue;
             }
-            return describe(topic).partitions().stream()
-                    .allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
-        });
+            if (error.get() instanceof RetriableException) {
+                return false;
+            }
+            throw new IllegalStateException("preferred leader election failed", error.get());
+        }
+        return describe(admin, topic).partitions().stream()
+                .allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
     }
 
     /** Each partition of {@code topic} and the {@code node.id} leading it now (-1 for none). */
     public Map<Integer, Integer> leaders(String topic) throws Exception {
-        return describe(topic).partitions().stream()
-                .collect(Collectors.toMap(p -> p.partition(), p -> p.leader() == null ? -1 : p.leader().id()));
+        try (Admin admin = admin()) {
+            return describe(admin, topic).partitions().stream()
+                    .collect(Collectors.toMap(p -> p.partition(), p -> p.leader() == null ? -1 : p.leader().id()));
+        }
     }
 
-    private TopicDescription describe(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        }
+    private static TopicDescription describe(Admin admin, String topic) throws Exception {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     }
 
     public Admin admin() {
