@@ -28,9 +28,10 @@ public interface NotificationsConfig {
 
     /**
      * How long a publisher waits for the broker's acknowledgement before answering 503. Bounds the
-     * wait even when many sends queue up behind an unreachable broker.
+     * wait even when many sends queue up behind an unreachable broker; longer than the producer's
+     * delivery.timeout.ms (8 s), so that a 503 normally means the producer gave the record up.
      */
-    @WithDefault("5s")
+    @WithDefault("9s")
     Duration publishTimeout();
 
     /** Keys that may publish (env {@code NOTIFICATIONS_API_KEYS}, comma-separated). Keep them in a secret, never in the repo. */

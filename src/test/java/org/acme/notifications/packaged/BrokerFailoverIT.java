@@ -74,15 +74,15 @@ class BrokerFailoverIT {
     }
 
     /**
-     * Publishers without a key: a broadcast has no record key, and goes on to a partition whose leader answers. The
-     * issue's goal, at most 1 s of refusals, is met in some runs and missed in others (docs/deploying.md, "When a
-     * broker dies": every partition's writes wait for the dead broker until it is fenced), so the time is printed,
-     * not asserted; every publish is accepted in the end, and every socket gets each accepted notification.
+     * Publishers without a key: a broadcast has no record key, and goes on to a partition whose leader answers. Every
+     * partition's writes wait for the dead broker until it is fenced (docs/deploying.md, "When a broker dies"), and
+     * the producer's delivery timeout outlasts that wait: at most 1 s of refusals in all.
      */
     @Test
     void keylessPublishesGoOnWhileAPartitionHasNoLeader() throws Exception {
         try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "failover", UNTHROTTLED).start()) {
-            publishThroughAFailover(service, 0, false);
+            Outcome outcome = publishThroughAFailover(service, 0, false);
+            assertThat("ms from the first refusal to the last", outcome.refusalMillis(), lessThanOrEqualTo(1_000L));
         }
     }
 
@@ -133,7 +133,7 @@ class BrokerFailoverIT {
             }
             publishers.shutdown();
             for (Future<Long> attempt : attempts) {
-                assertThat(attempt.get(30, TimeUnit.SECONDS), lessThanOrEqualTo(6_000L)); // the publish timeout (5 s), and a little
+                assertThat(attempt.get(30, TimeUnit.SECONDS), lessThanOrEqualTo(10_000L)); // the publish timeout (9 s), and a little
             }
 
             CLUSTER.node(2).launch();
@@ -167,7 +167,7 @@ class BrokerFailoverIT {
         return all;
     }
 
-    private record Outcome(int refused, long refusalMillis) {
+    private record Outcome(int refused, long refusalMillis, long longestWaitMillis) {
     }
 
     /**
@@ -230,11 +230,13 @@ class BrokerFailoverIT {
             }
             long first = refusedAt.stream().mapToLong(Long::longValue).min().orElse(0);
             long last = refusedAt.stream().mapToLong(Long::longValue).max().orElse(0);
-            Outcome outcome = new Outcome(refusedAt.size(), Duration.ofNanos(last - first).toMillis());
+            Outcome outcome = new Outcome(refusedAt.size(), Duration.ofNanos(last - first).toMillis(),
+                    attempts.stream().mapToLong(Attempts::waitedMillis).max().orElse(0));
             System.out.printf("BrokerFailoverIT (%s): %d notifications over REST and %d from a producer; after the leader of "
-                            + "partition %d (leaders %s) was killed, %d attempts were refused with 503 (or unanswered), from first to last over %d ms%n",
+                            + "partition %d (leaders %s) was killed, %d attempts were refused with 503 (or unanswered), from first to last over %d ms; "
+                            + "the longest wait for a 202 was %d ms%n",
                     withKeys ? "retrying with keys" : "without keys", accepted.size(), ordered.size(), partition, leadersAtTheKill, outcome.refused(),
-                    outcome.refusalMillis());
+                    outcome.refusalMillis(), outcome.longestWaitMillis());
             return outcome;
         } finally {
             publishers.shutdownNow();
@@ -246,18 +248,20 @@ class BrokerFailoverIT {
         }
     }
 
-    private record Attempts(String message, int count) {
+    /** A notification accepted after {@code count} attempts, {@code waitedMillis} after the first was sent. */
+    private record Attempts(String message, int count, long waitedMillis) {
     }
 
     /** POSTs until a 202, with one Idempotency-Key for all attempts (or none); notes when each attempt was refused. */
     private static Attempts publishUntilAccepted(ServiceProcess service, String message, boolean withKey,
                                                  ConcurrentLinkedQueue<Long> refusedAt) throws InterruptedException {
         Map<String, String> key = withKey ? Map.of(IdempotencyKey.HEADER, UUID.randomUUID().toString()) : Map.of();
-        long giveUpAt = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long sent = System.nanoTime();
+        long giveUpAt = sent + Duration.ofSeconds(60).toNanos();
         for (int attempt = 1; System.nanoTime() < giveUpAt; attempt++) {
             HttpResponse<String> response = service.publishJson(Json.object("message", message), key);
             if (response != null && response.statusCode() == 202) {
-                return new Attempts(message, attempt);
+                return new Attempts(message, attempt, Duration.ofNanos(System.nanoTime() - sent).toMillis());
             }
             assertThat(response == null ? "no answer" : response.body(), response == null || response.statusCode() == 503, equalTo(true));
             refusedAt.add(System.nanoTime());
