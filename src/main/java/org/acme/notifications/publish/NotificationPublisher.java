@@ -68,10 +68,13 @@ public class NotificationPublisher {
             return Uni.createFrom().item(() -> answer(request, first.join(), fingerprint));
         }
         // The first is this write, or one the consumer reads before it (another replica's, say): whichever it reads
-        // first. Not read in time, it is not known which: 503, and a retry with the key is answered then.
+        // first. Not read in time, it is not known which: 503, and a retry with the key is answered then. Writing and
+        // reading back share one publish timeout, so a keyed publish is answered as soon as one without a key.
+        long deadline = System.nanoTime() + timeout.toNanos();
         return write(request, json, source, key)
                 .chain(written -> Uni.createFrom().completionStage(first)
-                        .ifNoItem().after(timeout).failWith(() -> new PublishFailedException(
+                        .ifNoItem().after(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())))
+                        .failWith(() -> new PublishFailedException(
                                 "written as " + written.id() + ", but not read back within " + timeout.toMillis() + " ms to tell whether it was the first"))
                         .map(winner -> answer(request, winner, fingerprint)))
                 .onTermination().invoke(() -> idempotency.stopAwaiting(key, first));

@@ -121,6 +121,13 @@ public final class KafkaCluster {
         }
     }
 
+    /** The {@code node.id} of the active controller: every node here is a broker and a controller, as in the manifest. */
+    public int activeController() throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeMetadataQuorum().quorumInfo().get().leaderId();
+        }
+    }
+
     private static TopicDescription describe(Admin admin, String topic) throws Exception {
         return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     }
