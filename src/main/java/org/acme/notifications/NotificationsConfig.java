@@ -29,11 +29,11 @@ public interface NotificationsConfig {
     /**
      * How long a publisher waits for the broker's acknowledgement before answering 503. Bounds the
      * wait even when many sends queue up behind an unreachable broker. Longer than the producer's
-     * delivery.timeout.ms (12 s), so that a publish is not refused while the producer still retries it; a 503
+     * delivery.timeout.ms (15 s), so that a publish is not refused while the producer still retries it; a 503
      * still means only "not confirmed" (a record queued behind a full producer may be written later).
      * A keyed publish's write and read-back share it.
      */
-    @WithDefault("13s")
+    @WithDefault("16s")
     Duration publishTimeout();
 
     /** Keys that may publish (env {@code NOTIFICATIONS_API_KEYS}, comma-separated). Keep them in a secret, never in the repo. */

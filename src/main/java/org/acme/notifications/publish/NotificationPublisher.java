@@ -75,7 +75,8 @@ public class NotificationPublisher {
                 .chain(written -> Uni.createFrom().completionStage(first)
                         .ifNoItem().after(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())))
                         .failWith(() -> new PublishFailedException(
-                                "written as " + written.id() + ", but not read back within " + timeout.toMillis() + " ms to tell whether it was the first"))
+                                "written as " + written.id() + ", but not read back within the publish timeout (" + timeout.toMillis()
+                                        + " ms, writing included) to tell whether it was the first"))
                         .map(winner -> answer(request, winner, fingerprint)))
                 .onTermination().invoke(() -> idempotency.stopAwaiting(key, first));
     }

@@ -121,10 +121,15 @@ public final class KafkaCluster {
         }
     }
 
-    /** The {@code node.id} of the active controller: every node here is a broker and a controller, as in the manifest. */
-    public int activeController() throws Exception {
+    /**
+     * The {@code node.id} of the active controller (every node here is a broker and a controller); asked again while
+     * the quorum answers with none or is changing its leader.
+     */
+    public int activeController() {
         try (Admin admin = admin()) {
-            return admin.describeMetadataQuorum().quorumInfo().get().leaderId();
+            return await("the active controller").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsInstanceOf(ExecutionException.class)
+                    .until(() -> admin.describeMetadataQuorum().quorumInfo().get().leaderId(), id -> id >= 1 && id <= nodes.size());
         }
     }
 

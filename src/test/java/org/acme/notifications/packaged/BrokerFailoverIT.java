@@ -84,6 +84,8 @@ class BrokerFailoverIT {
     void keylessPublishesGoOnWhileAPartitionHasNoLeader() throws Exception {
         try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "failover", UNTHROTTLED).start()) {
             Outcome outcome = publishThroughAFailover(service, true, false);
+            // Every write waits for the fence (a 3 s session at least): a run in which none waited tested nothing.
+            assertThat("the longest wait for a 202, ms", outcome.longestWaitMillis(), greaterThan(2_000L));
             assertThat("ms between the first refused publish sent and the last", outcome.refusalMillis(), lessThanOrEqualTo(1_000L));
         }
     }
@@ -111,6 +113,7 @@ class BrokerFailoverIT {
     void twoBrokersLostRefuseEverythingThenRecoverAndTheHistoryLoadsWithOneDown() throws Exception {
         try (ServiceProcess service = new ServiceProcess(CLUSTER.bootstrapServers(), "two-down", UNTHROTTLED).start();
              SocketClient socket = SocketClient.connectWithJdkClient(service.baseUri(), null)) {
+            CLUSTER.restorePreferredLeaders(TOPIC);
             service.awaitDelivering();
             String run = UUID.randomUUID().toString().substring(0, 8);
             HttpResponse<String> before = service.publish("before " + run);
@@ -135,7 +138,7 @@ class BrokerFailoverIT {
             }
             publishers.shutdown();
             for (Future<Long> attempt : attempts) {
-                assertThat(attempt.get(60, TimeUnit.SECONDS), lessThanOrEqualTo(15_000L)); // the publish timeout (13 s), and a little
+                assertThat(attempt.get(60, TimeUnit.SECONDS), lessThanOrEqualTo(20_000L)); // the publish timeout (16 s), and a little
             }
 
             CLUSTER.node(2).launch();
@@ -249,8 +252,13 @@ class BrokerFailoverIT {
             publishers.shutdownNow();
             sockets.forEach(SocketClient::close);
             if (killed != 0) {
-                CLUSTER.node(killed).launch();
-                CLUSTER.node(killed).awaitReady();
+                // Launched again for the next test; a failure here is reported, without hiding the test's own.
+                try {
+                    CLUSTER.node(killed).launch();
+                    CLUSTER.node(killed).awaitReady();
+                } catch (RuntimeException e) {
+                    System.err.println("BrokerFailoverIT: node " + killed + " did not come back: " + e);
+                }
             }
         }
     }

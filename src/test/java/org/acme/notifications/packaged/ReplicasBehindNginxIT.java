@@ -388,7 +388,7 @@ class ReplicasBehindNginxIT {
                     .header("Content-Type", "application/json")
                     .header("Authorization", "Bearer " + ServiceProcess.API_KEY)
                     .header(IdempotencyKey.HEADER, key)
-                    .timeout(Duration.ofSeconds(30)) // longer than any publish may take (13 s)
+                    .timeout(Duration.ofSeconds(40)) // longer than any publish may take (16 s)
                     .POST(HttpRequest.BodyPublishers.ofString(Json.object("message", message)))
                     .build();
             try {

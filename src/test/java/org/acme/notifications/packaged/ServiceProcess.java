@@ -203,7 +203,7 @@ final class ServiceProcess implements AutoCloseable {
         HttpRequest.Builder builder = HttpRequest.newBuilder(baseUri().resolve("/api/notifications"))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + API_KEY)
-                .timeout(Duration.ofSeconds(30)) // longer than any publish may take (13 s), so a slow answer is still read
+                .timeout(Duration.ofSeconds(40)) // longer than any publish may take (16 s), so a slow answer is still read
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(builder::header);
         HttpRequest request = builder.build();

@@ -87,11 +87,11 @@ class BrokerOutageTest {
                     .then().statusCode(503)
                     .contentType("application/problem+json")
                     .body("type", equalTo("urn:notifications:problem:kafka-unavailable"))
-                    // Bounded by the producer's delivery timeout (12 s) and the publish timeout (13 s), never a hang.
-                    .time(lessThan(Duration.ofSeconds(20).toMillis()));
+                    // Bounded by the producer's delivery timeout (15 s) and the publish timeout (16 s), never a hang.
+                    .time(lessThan(Duration.ofSeconds(25).toMillis()));
 
             client.send(Json.object("message", "socket while Kafka is down"));
-            await("an error frame").atMost(Duration.ofSeconds(30))
+            await("an error frame").atMost(Duration.ofSeconds(40))
                     .until(() -> client.frames().stream().anyMatch(f -> f.path("type").asText().equals("error")));
             JsonNode error = client.frames().stream().filter(f -> f.path("type").asText().equals("error")).findFirst().orElseThrow();
             assertThat(error.get("status").asInt(), equalTo(503));
