@@ -237,7 +237,12 @@ public final class SocketClient implements AutoCloseable {
     }
 
     public JsonNode awaitFrame(String description, Predicate<JsonNode> matching) {
-        await(description).atMost(DELIVERY_TIMEOUT).until(() -> frames.stream().anyMatch(matching));
+        return awaitFrame(description, DELIVERY_TIMEOUT, matching);
+    }
+
+    /** As {@link #awaitFrame(String, Predicate)}, waiting up to {@code timeout} (a frame that comes after a server timeout). */
+    public JsonNode awaitFrame(String description, Duration timeout, Predicate<JsonNode> matching) {
+        await(description).atMost(timeout).until(() -> frames.stream().anyMatch(matching));
         return frames.stream().filter(matching).findFirst().orElseThrow();
     }
 
