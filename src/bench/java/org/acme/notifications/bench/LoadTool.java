@@ -52,7 +52,7 @@ public final class LoadTool {
                             [--padding 0] [--target everyone|user --token-key private.pem --token-issuer ISSUER]
                             [--launch "java -jar ..."] [--quiet-timeout-s 15] [--scenario NAME] [--peer nchan] [--stages true]
                             [--transport websocket|sse]
-                            [--full-gc true [--histogram-file target/bench/heap-per-socket.txt]]
+                            [--full-gc true [--histogram-file target/bench/heap-per-socket.txt] [--heap-dump FILE (a JVM's, sockets open)]]
                             [--absent-rate R (notifications/s for users without a socket, into Kafka)]""";
 
     private final Map<String, String> options;
@@ -214,8 +214,12 @@ public final class LoadTool {
                 report.put("server_heap_connected_kb", heapConnected);
                 report.put("heap_kb_per_connection", round((heapConnected - heapBefore) / (double) sockets));
             }
+            if (options.containsKey("heap-dump") && jcmd != null) {
+                // For HeapReferrers: who holds what each socket keeps (GC.heap_dump collects first).
+                server.jcmd(jcmd, "GC.heap_dump", Path.of(options.get("heap-dump")).toAbsolutePath().toString());
+            }
             Path file = Path.of(options.getOrDefault("histogram-file", "target/bench/heap-per-socket.txt"));
-            SocketMemory.printGrowth(histogramBefore, histogramConnected, sockets, 60, file);
+            SocketMemory.printGrowth(histogramBefore, histogramConnected, sockets, 120, file);
             if (!nativeBefore.isEmpty() && !nativeConnected.isEmpty()) {
                 SocketMemory.printNativeGrowth(nativeBefore, nativeConnected, sockets, file);
             }
