@@ -39,15 +39,18 @@ public final class ConnectionOutbox implements Outbox {
     static final int MAX_UNREAD_ANSWERS = 100;
     private static final int CHUNK_BYTES = 32 * 1024;
     private static final Logger LOG = Logger.getLogger(ConnectionOutbox.class);
+    private static final ByteBuf[] NO_FRAMES = {};
 
     private final Transport transport;
     private final int maxPendingFrames;
     private final NotificationMetrics metrics;
 
-    private ByteBuf[] replay = new ByteBuf[0];
+    private ByteBuf[] replay = NO_FRAMES;
     private int replayed;
     private int replayedNotifications; // counted as delivered once the whole replay is written
-    private final ArrayDeque<TextFrames> live = new ArrayDeque<>(); // notifications and answers, in order
+    // Notifications and answers, in order. Room for one to start with (a batch is usually written as it comes), not
+    // ArrayDeque's 16: every socket has one. It grows for a client that falls behind.
+    private final ArrayDeque<TextFrames> live = new ArrayDeque<>(1);
     private int liveWaiting; // live frames (answers too) queued here or in the channel
     private int answersWaiting; // of which answers
     private boolean writing; // a write is in the channel; its completion writes the next
@@ -183,7 +186,7 @@ public final class ConnectionOutbox implements Outbox {
         }
         replayed = end;
         if (replayed == replay.length) {
-            replay = new ByteBuf[0];
+            replay = NO_FRAMES;
             replayed = 0;
         }
         return chunk;

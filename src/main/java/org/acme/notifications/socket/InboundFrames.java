@@ -16,6 +16,7 @@ import org.acme.notifications.routing.NotificationBroadcaster;
 import org.acme.notifications.routing.Subscriber;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * What a client sends over its socket, frame by frame: {@code subscribe} and {@code unsubscribe} (each answered, a
@@ -47,16 +48,25 @@ class InboundFrames {
         this.limits = config.socket();
     }
 
-    /** A new socket gets its frame rate: a socket may publish as fast as notifications.socket.publish-rate says. */
-    void opened(WebSocketConnection connection) {
-        connection.userData().put(FRAME_RATE_LIMIT, new TokenBucket(Math.max(FRAME_RATE, limits.publishRate()),
-                Math.max(FRAME_BURST, limits.publishBurst())));
-        publishing.opened(connection);
+    /**
+     * A socket's bucket under {@code key}, made on its first use: most sockets never send a frame, and each bucket
+     * would cost every socket ~80 bytes. A full bucket made late is the same as one made at the open and refilled.
+     * Only on the socket's event loop, so that two frames cannot both make one.
+     */
+    static TokenBucket bucket(WebSocketConnection connection, UserData.TypedKey<TokenBucket> key, Supplier<TokenBucket> make) {
+        TokenBucket bucket = connection.userData().get(key);
+        if (bucket == null) {
+            bucket = make.get();
+            connection.userData().put(key, bucket);
+        }
+        return bucket;
     }
 
-    /** One text frame, on the socket's event loop. */
+    /** One text frame, on the socket's event loop. A socket may send as fast as notifications.socket.publish-rate says. */
     void receive(String frame, WebSocketConnection connection) {
-        if (!connection.userData().get(FRAME_RATE_LIMIT).tryTake()) {
+        TokenBucket frames = bucket(connection, FRAME_RATE_LIMIT, () -> new TokenBucket(Math.max(FRAME_RATE, limits.publishRate()),
+                Math.max(FRAME_BURST, limits.publishBurst())));
+        if (!frames.tryTake()) {
             replies.reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED,
                     "Too many frames per second from this socket; this one was not read"));
             return;
@@ -78,7 +88,7 @@ class InboundFrames {
     private void control(JsonNode frame, WebSocketConnection connection) {
         String type = frame.path("type").asText();
         String channel = frame.path("channel").isTextual() ? frame.path("channel").textValue() : null;
-        SocketIdentity identity = SocketAccessCheck.identity(connection);
+        SocketIdentity identity = AdmittedSocket.of(connection).identity();
         if (type.equals("ping")) {
             replies.reply(connection, ControlFrame.pong());
         } else if (!type.equals("subscribe") && !type.equals("unsubscribe")) {

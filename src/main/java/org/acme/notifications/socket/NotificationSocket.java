@@ -1,5 +1,6 @@
 package org.acme.notifications.socket;
 
+import io.netty.channel.Channel;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -50,14 +51,16 @@ public class NotificationSocket {
     private final NotificationBroadcaster broadcaster;
     private final InboundFrames inbound;
     private final InboxEvents inbox;
+    private final IdleTimeoutRelease idleTimeout;
     private final NotificationMetrics metrics;
     private final int maxPendingFrames;
 
-    NotificationSocket(NotificationBroadcaster broadcaster, InboundFrames inbound, InboxEvents inbox, NotificationsConfig config,
-                       NotificationMetrics metrics) {
+    NotificationSocket(NotificationBroadcaster broadcaster, InboundFrames inbound, InboxEvents inbox, IdleTimeoutRelease idleTimeout,
+                       NotificationsConfig config, NotificationMetrics metrics) {
         this.broadcaster = broadcaster;
         this.inbound = inbound;
         this.inbox = inbox;
+        this.idleTimeout = idleTimeout;
         this.metrics = metrics;
         this.maxPendingFrames = config.socket().maxPendingFrames();
     }
@@ -69,9 +72,10 @@ public class NotificationSocket {
     @OnOpen
     @NonBlocking
     void onOpen(WebSocketConnection connection) {
-        ConnectionOutbox outbox = new ConnectionOutbox(new SocketTransport(connection, SocketChannels.of(connection)), maxPendingFrames, metrics);
+        Channel channel = AdmittedSocket.of(connection).channel();
+        idleTimeout.opened(channel);
+        ConnectionOutbox outbox = new ConnectionOutbox(new SocketTransport(connection, channel), maxPendingFrames, metrics);
         SocketReplies.attach(connection, outbox);
-        inbound.opened(connection);
         SubscriberQuery query;
         try {
             query = SubscriberQuery.parse(connection.handshakeRequest().query());
@@ -80,12 +84,12 @@ public class NotificationSocket {
             SocketClose.close(connection, CloseCode.POLICY_VIOLATION);
             return;
         }
-        SocketIdentity identity = SocketAccessCheck.identity(connection);
-        LOG.debugf("Socket %s opened from %s by %s%s", connection.id(), SocketAccessCheck.clientAddress(connection),
+        SocketIdentity identity = AdmittedSocket.of(connection).identity();
+        LOG.debugf("Socket %s opened from %s by %s%s", connection.id(), AdmittedSocket.of(connection).clientAddress(),
                 identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
                 query.since() == null ? "" : ", resuming after " + query.since());
         TokenExpiry.closeAtExpiry(connection, identity);
-        Subscriber subscriber = broadcaster.join(outbox, SocketChannels.of(connection).eventLoop(), identity, query.channels(),
+        Subscriber subscriber = broadcaster.join(outbox, channel.eventLoop(), identity, query.channels(),
                 query.since());
         SocketSubscriber.attach(connection, subscriber);
         inbox.joined(subscriber);
@@ -99,8 +103,8 @@ public class NotificationSocket {
             broadcaster.leave(subscriber);
         }
         // One line per socket, as the access log has one per request (which never ends for an upgrade that succeeded).
-        SocketIdentity identity = SocketAccessCheck.identity(connection);
-        LOG.infof("Socket %s from %s (%s) closed with %d after %d s", connection.id(), SocketAccessCheck.clientAddress(connection),
+        SocketIdentity identity = AdmittedSocket.of(connection).identity();
+        LOG.infof("Socket %s from %s (%s) closed with %d after %d s", connection.id(), AdmittedSocket.of(connection).clientAddress(),
                 identity == null || identity.isAnonymous() ? "anonymous" : "user " + identity.user(), reason.getCode(),
                 Duration.between(connection.creationTime(), Instant.now()).toSeconds());
     }

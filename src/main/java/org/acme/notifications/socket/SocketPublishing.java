@@ -45,23 +45,18 @@ class SocketPublishing {
         this.limits = config.socket();
     }
 
-    /** A new socket gets its publishing rate. */
-    void opened(WebSocketConnection connection) {
-        connection.userData().put(PUBLISH_RATE, new TokenBucket(limits.publishRate(), limits.publishBurst()));
-    }
-
     void publish(JsonNode frame, WebSocketConnection connection) {
-        if (!SocketAccessCheck.mayPublish(connection)) {
+        if (!AdmittedSocket.of(connection).mayPublish()) {
             replies.reply(connection, ControlFrame.error(ErrorCode.UNAUTHORIZED,
                     "This socket may not publish: connect with 'X-API-Key: <key>' or ?api-key=<key>"));
             return;
         }
-        if (!connection.userData().get(PUBLISH_RATE).tryTake()) {
+        if (!InboundFrames.bucket(connection, PUBLISH_RATE, () -> new TokenBucket(limits.publishRate(), limits.publishBurst())).tryTake()) {
             replies.reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED,
                     "More than " + limits.publishRate() + " notifications per second from this socket; this one was not published"));
             return;
         }
-        if (!publishRates.tryTake(SocketAccessCheck.apiKeyIndex(connection))) {
+        if (!publishRates.tryTake(AdmittedSocket.of(connection).apiKeyIndex())) {
             replies.reply(connection, ControlFrame.error(ErrorCode.RATE_LIMITED, PublishRates.DETAIL));
             return;
         }
@@ -73,10 +68,10 @@ class SocketPublishing {
                         replies.reply(connection, ControlFrame.error(invalid.code(), invalid.getMessage()));
                     } else if (failure instanceof PublishFailedException) {
                         LOG.warnf("Refused a notification from socket %s from %s: %s", connection.id(),
-                                SocketAccessCheck.clientAddress(connection), failure.getMessage());
+                                AdmittedSocket.of(connection).clientAddress(), failure.getMessage());
                         replies.reply(connection, ControlFrame.error(ErrorCode.KAFKA_UNAVAILABLE, PublishFailedException.DETAIL));
                     } else {
-                        LOG.errorf(failure, "Socket %s from %s failed", connection.id(), SocketAccessCheck.clientAddress(connection));
+                        LOG.errorf(failure, "Socket %s from %s failed", connection.id(), AdmittedSocket.of(connection).clientAddress());
                         SocketClose.close(connection, CloseCode.SERVER_ERROR);
                     }
                 });

@@ -36,6 +36,6 @@ class SocketReplies {
             return; // closed before it opened
         }
         TextFrames answer = encoder.answer(frame);
-        SocketChannels.of(connection).eventLoop().execute(() -> outbox.answer(answer));
+        AdmittedSocket.of(connection).channel().eventLoop().execute(() -> outbox.answer(answer));
     }
 }

@@ -11,8 +11,7 @@ import org.acme.notifications.outbox.Transport;
 
 /**
  * A websockets-next connection as an outbox's transport. Frames are written as they are, to the socket's Netty channel
- * from the pipeline's tail, the way Vert.x writes, so they pass every handler there: TLS, traffic shaping, idle
- * detection.
+ * from the pipeline's tail, the way Vert.x writes, so they pass every handler there: TLS, traffic shaping.
  */
 record SocketTransport(WebSocketConnection connection, Channel channel) implements Transport {
 

@@ -24,7 +24,7 @@ final class TokenExpiry {
         if (identity.expiresAt() == null) {
             return;
         }
-        Channel channel = SocketChannels.of(connection);
+        Channel channel = AdmittedSocket.of(connection).channel();
         long delay = Math.max(0, Duration.between(Instant.now(), identity.expiresAt()).toMillis());
         ScheduledFuture<?> expiry = channel.eventLoop().schedule(() -> {
             LOG.debugf("Socket %s: the access token of %s expired", connection.id(), identity.user());
