@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.internal.PlatformDependent;
 import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +18,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Every metric of the service, in one place; Prometheus names in the comments. */
+/**
+ * Every metric of the service, in one place; Prometheus names in the comments. A {@code @Singleton}, not
+ * {@code @ApplicationScoped}: it is called for every frame written, and a client proxy would look the bean up in its
+ * context each time.
+ */
 @Startup // so that every meter is there from the first scrape on
-@ApplicationScoped
+@Singleton
 public class NotificationMetrics {
 
     private final Map<NotificationSource, Counter> published = new EnumMap<>(NotificationSource.class);

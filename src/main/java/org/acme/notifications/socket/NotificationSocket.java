@@ -74,7 +74,7 @@ public class NotificationSocket {
     void onOpen(WebSocketConnection connection) {
         Channel channel = AdmittedSocket.of(connection).channel();
         idleTimeout.opened(channel);
-        ConnectionOutbox outbox = new ConnectionOutbox(new SocketTransport(connection, channel), maxPendingFrames, metrics);
+        ConnectionOutbox outbox = new ConnectionOutbox(SocketTransport.of(connection, channel), maxPendingFrames, metrics);
         SocketReplies.attach(connection, outbox);
         SubscriberQuery query;
         try {
