@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * traces how a socket keeps an object alive, e.g. the upgrade request:
  * <pre>java -cp ... org.acme.notifications.bench.HeapReferrers dump.hprof 10000 io.vertx.core.http.impl.Http1xServerRequest ...</pre>
  * (the second argument divides the counts: the sockets open when the dump was taken). Two passes over the file:
- * the class of every object first, then the references.
+ * the objects of the classes asked about first, then the references to them.
  */
 final class HeapReferrers {
 
@@ -32,7 +32,8 @@ final class HeapReferrers {
     private final Map<Long, String> strings = new HashMap<>();
     private final Map<Long, Long> classNames = new HashMap<>(); // class object id -> name string id
     private final Map<Long, ClassLayout> layouts = new HashMap<>();
-    private final Map<Long, Long> objectClasses = new HashMap<>(); // object id -> class object id
+    private final Map<Long, Long> objectClasses = new HashMap<>(); // id of an object of a target class -> its class object id
+    private final Map<Long, String> names = new HashMap<>(); // class object id -> class name, once looked up
     private final Map<String, Map<String, Long>> referrers = new TreeMap<>(); // target -> holder field -> references
     private final Map<String, Long> instances = new TreeMap<>();
     private DataInputStream in;
@@ -75,7 +76,10 @@ final class HeapReferrers {
             idSize = in.readInt();
             in.readLong();
             while (true) {
-                int tag = in.readUnsignedByte();
+                int tag = in.read();
+                if (tag < 0) {
+                    return; // a dump without HEAP DUMP END (a JVM's non-segmented one) ends with the file
+                }
                 in.readInt();
                 long length = Integer.toUnsignedLong(in.readInt());
                 switch (tag) {
@@ -98,8 +102,6 @@ final class HeapReferrers {
                     default -> in.skipNBytes(length);
                 }
             }
-        } catch (java.io.EOFException end) {
-            // A dump without HEAP DUMP END (a JVM's non-segmented one) ends with the file.
         }
     }
 
@@ -141,20 +143,23 @@ final class HeapReferrers {
             int type = in.readUnsignedByte();
             read += idSize + 1 + valueSize(type);
             if (type == 2) {
-                reference("static " + className(classId) + "." + name, readId());
+                long target = readId();
+                if (secondPass && objectClasses.containsKey(target)) {
+                    reference("static " + className(classId) + "." + name, target);
+                }
             } else {
                 skip(valueSize(type));
             }
         }
         int fields = in.readUnsignedShort();
         read += 2 + fields * (idSize + 1L);
-        List<String> names = new ArrayList<>(fields);
+        List<String> fieldNames = new ArrayList<>(fields);
         byte[] types = new byte[fields];
         for (int i = 0; i < fields; i++) {
-            names.add(string(readId()));
+            fieldNames.add(string(readId()));
             types[i] = in.readByte();
         }
-        layouts.put(classId, new ClassLayout(superId, names, types));
+        layouts.put(classId, new ClassLayout(superId, fieldNames, types));
         return read;
     }
 
@@ -164,8 +169,7 @@ final class HeapReferrers {
         long classId = readId();
         int bytes = in.readInt();
         if (!secondPass) {
-            objectClasses.put(id, classId);
-            count(className(classId));
+            remember(id, classId, className(classId));
             skip(bytes);
         } else {
             long left = bytes;
@@ -175,7 +179,10 @@ final class HeapReferrers {
                     int type = layout.fieldTypes()[i];
                     left -= valueSize(type);
                     if (type == 2) {
-                        reference(className(layoutId) + "." + layout.fieldNames().get(i), readId());
+                        long target = readId();
+                        if (objectClasses.containsKey(target)) {
+                            reference(className(layoutId) + "." + layout.fieldNames().get(i), target);
+                        }
                     } else {
                         skip(valueSize(type));
                     }
@@ -192,13 +199,14 @@ final class HeapReferrers {
         int elements = in.readInt();
         long classId = readId();
         if (!secondPass) {
-            objectClasses.put(id, classId);
-            count(className(classId));
+            remember(id, classId, className(classId));
             skip((long) elements * idSize);
         } else {
-            String holder = className(classId) + "[]";
             for (int i = 0; i < elements; i++) {
-                reference(holder, readId());
+                long target = readId();
+                if (objectClasses.containsKey(target)) {
+                    reference(className(classId) + "[]", target);
+                }
             }
         }
         return 2L * idSize + 8 + (long) elements * idSize;
@@ -210,30 +218,24 @@ final class HeapReferrers {
         int elements = in.readInt();
         int type = in.readUnsignedByte();
         if (!secondPass) {
-            objectClasses.put(id, PRIMITIVE_ARRAY - type);
-            count(primitiveArrayName(type));
+            remember(id, PRIMITIVE_ARRAY - type, primitiveArrayName(type));
         }
         long data = (long) elements * valueSize(type);
         skip(data);
         return idSize + 9 + data;
     }
 
+    /** A reference from {@code holder} to {@code target}, an object of a class asked about. */
     private void reference(String holder, long target) {
-        if (!secondPass || target == 0) {
-            return;
-        }
-        Long classId = objectClasses.get(target);
-        if (classId == null) {
-            return;
-        }
+        long classId = objectClasses.get(target);
         String name = classId < 0 ? primitiveArrayName((int) (PRIMITIVE_ARRAY - classId)) : className(classId);
-        if (targets.contains(name)) {
-            referrers.computeIfAbsent(name, n -> new HashMap<>()).merge(holder, 1L, Long::sum);
-        }
+        referrers.computeIfAbsent(name, n -> new HashMap<>()).merge(holder, 1L, Long::sum);
     }
 
-    private void count(String name) {
+    /** Only objects of the classes asked about: every object of a big heap would not fit a small machine's memory. */
+    private void remember(long id, long classId, String name) {
         if (targets.contains(name)) {
+            objectClasses.put(id, classId);
             instances.merge(name, 1L, Long::sum);
         }
     }
@@ -252,7 +254,7 @@ final class HeapReferrers {
     }
 
     private String className(long classId) {
-        return string(classNames.getOrDefault(classId, 0L)).replace('/', '.');
+        return names.computeIfAbsent(classId, id -> string(classNames.getOrDefault(id, 0L)).replace('/', '.'));
     }
 
     private String string(long id) {

@@ -19,6 +19,7 @@ import org.acme.notifications.testsupport.Metrics;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -175,6 +176,9 @@ public final class LoadTool {
         if (fullGc && server == null) {
             throw new IllegalArgumentException("--full-gc needs the --server-pid of the service");
         }
+        if (options.containsKey("heap-dump") && !fullGc) {
+            throw new IllegalArgumentException("--heap-dump needs --full-gc true");
+        }
         Path jcmd = fullGc ? server.jcmd() : null;
         Map<String, SocketMemory.Row> histogramBefore = fullGc ? classHistogram(jcmd) : null;
         Map<String, Long> nativeBefore = jcmd != null ? nativeMemory(jcmd) : Map.of();
@@ -214,9 +218,8 @@ public final class LoadTool {
                 report.put("server_heap_connected_kb", heapConnected);
                 report.put("heap_kb_per_connection", round((heapConnected - heapBefore) / (double) sockets));
             }
-            if (options.containsKey("heap-dump") && jcmd != null) {
-                // For HeapReferrers: who holds what each socket keeps (GC.heap_dump collects first).
-                server.jcmd(jcmd, "GC.heap_dump", Path.of(options.get("heap-dump")).toAbsolutePath().toString());
+            if (options.containsKey("heap-dump")) {
+                heapDump(jcmd, Path.of(options.get("heap-dump")).toAbsolutePath());
             }
             Path file = Path.of(options.getOrDefault("histogram-file", "target/bench/heap-per-socket.txt"));
             SocketMemory.printGrowth(histogramBefore, histogramConnected, sockets, 120, file);
@@ -533,6 +536,18 @@ public final class LoadTool {
             return Metrics.parse(metrics);
         } finally {
             http.close();
+        }
+    }
+
+    /** For HeapReferrers: who holds what each socket keeps. GC.heap_dump collects first. */
+    private void heapDump(Path jcmd, Path dump) throws IOException, InterruptedException {
+        if (jcmd == null) {
+            throw new IllegalArgumentException("--heap-dump needs the service on a JVM (a native executable dumps on SIGUSR1 only)");
+        }
+        Files.deleteIfExists(dump); // jcmd does not overwrite a file, and says so only in its output
+        String said = server.jcmd(jcmd, "GC.heap_dump", dump.toString());
+        if (!Files.exists(dump)) {
+            throw new IllegalStateException("jcmd GC.heap_dump wrote no " + dump + ": " + said);
         }
     }
 

@@ -72,7 +72,8 @@ public class NotificationSocket {
     @OnOpen
     @NonBlocking
     void onOpen(WebSocketConnection connection) {
-        Channel channel = AdmittedSocket.of(connection).channel();
+        AdmittedSocket admitted = AdmittedSocket.of(connection);
+        Channel channel = admitted.channel();
         idleTimeout.opened(channel);
         ConnectionOutbox outbox = new ConnectionOutbox(SocketTransport.of(connection, channel), maxPendingFrames, metrics);
         SocketReplies.attach(connection, outbox);
@@ -84,8 +85,8 @@ public class NotificationSocket {
             SocketClose.close(connection, CloseCode.POLICY_VIOLATION);
             return;
         }
-        SocketIdentity identity = AdmittedSocket.of(connection).identity();
-        LOG.debugf("Socket %s opened from %s by %s%s", connection.id(), AdmittedSocket.of(connection).clientAddress(),
+        SocketIdentity identity = admitted.identity();
+        LOG.debugf("Socket %s opened from %s by %s%s", connection.id(), admitted.clientAddress(),
                 identity.isAnonymous() ? "an anonymous client" : "user " + identity.user(),
                 query.since() == null ? "" : ", resuming after " + query.since());
         TokenExpiry.closeAtExpiry(connection, identity);
@@ -103,9 +104,9 @@ public class NotificationSocket {
             broadcaster.leave(subscriber);
         }
         // One line per socket, as the access log has one per request (which never ends for an upgrade that succeeded).
-        SocketIdentity identity = AdmittedSocket.of(connection).identity();
-        LOG.infof("Socket %s from %s (%s) closed with %d after %d s", connection.id(), AdmittedSocket.of(connection).clientAddress(),
-                identity == null || identity.isAnonymous() ? "anonymous" : "user " + identity.user(), reason.getCode(),
+        AdmittedSocket admitted = AdmittedSocket.of(connection);
+        LOG.infof("Socket %s from %s (%s) closed with %d after %d s", connection.id(), admitted.clientAddress(),
+                admitted.identity().isAnonymous() ? "anonymous" : "user " + admitted.identity().user(), reason.getCode(),
                 Duration.between(connection.creationTime(), Instant.now()).toSeconds());
     }
 

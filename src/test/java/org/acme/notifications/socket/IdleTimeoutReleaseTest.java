@@ -30,7 +30,7 @@ class IdleTimeoutReleaseTest {
 
     @Test
     void withoutPingsOrWithRarePingsTheHandlerStays() {
-        for (Optional<Duration> autoPing : new Optional[]{Optional.empty(), Optional.of(Duration.ZERO), Optional.of(Duration.ofHours(1))}) {
+        for (Optional<Duration> autoPing : new Optional[]{Optional.empty(), Optional.of(Duration.ZERO), Optional.of(Duration.ofSeconds(-1)), Optional.of(Duration.ofHours(1))}) {
             EmbeddedChannel channel = socketChannel();
 
             new IdleTimeoutRelease(autoPing, IDLE_TIMEOUT).opened(channel);
