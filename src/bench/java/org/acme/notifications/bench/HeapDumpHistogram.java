@@ -33,16 +33,7 @@ final class HeapDumpHistogram implements HprofInput.HeapRecords {
     }
 
     @Override
-    public long read(HprofInput dump, int tag) throws IOException {
-        return switch (tag) {
-            case HprofInput.CLASS_DUMP -> classDump(dump);
-            case HprofInput.INSTANCE_DUMP -> instanceDump(dump);
-            case HprofInput.OBJECT_ARRAY_DUMP -> objectArrayDump(dump);
-            default -> primitiveArrayDump(dump);
-        };
-    }
-
-    private long classDump(HprofInput dump) throws IOException {
+    public long classDump(HprofInput dump) throws IOException {
         int idSize = dump.idSize;
         long classId = dump.readId();
         dump.in.readInt();
@@ -65,7 +56,8 @@ final class HeapDumpHistogram implements HprofInput.HeapRecords {
         return read + 2 + dump.skip(fields * (idSize + 1L));
     }
 
-    private long instanceDump(HprofInput dump) throws IOException {
+    @Override
+    public long instanceDump(HprofInput dump) throws IOException {
         dump.readId();
         dump.in.readInt();
         long classId = dump.readId();
@@ -75,7 +67,8 @@ final class HeapDumpHistogram implements HprofInput.HeapRecords {
         return 2L * dump.idSize + 8 + bytes;
     }
 
-    private long objectArrayDump(HprofInput dump) throws IOException {
+    @Override
+    public long objectArrayDump(HprofInput dump) throws IOException {
         dump.readId();
         dump.in.readInt();
         int elements = dump.in.readInt();
@@ -85,7 +78,8 @@ final class HeapDumpHistogram implements HprofInput.HeapRecords {
         return 2L * dump.idSize + 8 + (long) elements * dump.idSize;
     }
 
-    private long primitiveArrayDump(HprofInput dump) throws IOException {
+    @Override
+    public long primitiveArrayDump(HprofInput dump) throws IOException {
         dump.readId();
         dump.in.readInt();
         int elements = dump.in.readInt();

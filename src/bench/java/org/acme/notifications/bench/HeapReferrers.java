@@ -64,16 +64,7 @@ final class HeapReferrers implements HprofInput.HeapRecords {
     }
 
     @Override
-    public long read(HprofInput dump, int tag) throws IOException {
-        return switch (tag) {
-            case HprofInput.CLASS_DUMP -> classDump(dump);
-            case HprofInput.INSTANCE_DUMP -> instanceDump(dump);
-            case HprofInput.OBJECT_ARRAY_DUMP -> objectArrayDump(dump);
-            default -> primitiveArrayDump(dump);
-        };
-    }
-
-    private long classDump(HprofInput dump) throws IOException {
+    public long classDump(HprofInput dump) throws IOException {
         long classId = dump.readId();
         dump.in.readInt();
         long superId = dump.readId();
@@ -113,7 +104,8 @@ final class HeapReferrers implements HprofInput.HeapRecords {
         return read;
     }
 
-    private long instanceDump(HprofInput dump) throws IOException {
+    @Override
+    public long instanceDump(HprofInput dump) throws IOException {
         long id = dump.readId();
         dump.in.readInt();
         long classId = dump.readId();
@@ -143,7 +135,8 @@ final class HeapReferrers implements HprofInput.HeapRecords {
         return 2L * dump.idSize + 8 + bytes;
     }
 
-    private long objectArrayDump(HprofInput dump) throws IOException {
+    @Override
+    public long objectArrayDump(HprofInput dump) throws IOException {
         long id = dump.readId();
         dump.in.readInt();
         int elements = dump.in.readInt();
@@ -162,7 +155,8 @@ final class HeapReferrers implements HprofInput.HeapRecords {
         return 2L * dump.idSize + 8 + (long) elements * dump.idSize;
     }
 
-    private long primitiveArrayDump(HprofInput dump) throws IOException {
+    @Override
+    public long primitiveArrayDump(HprofInput dump) throws IOException {
         long id = dump.readId();
         dump.in.readInt();
         int elements = dump.in.readInt();

@@ -18,9 +18,15 @@ import java.util.Map;
  */
 final class HprofInput implements Closeable {
 
-    /** Reads one class, instance or array dump, its tag read already; returns the bytes it read. */
+    /** Reads the heap dump's records, each after its tag; each returns the bytes it read. */
     interface HeapRecords {
-        long read(HprofInput dump, int tag) throws IOException;
+        long classDump(HprofInput dump) throws IOException;
+
+        long instanceDump(HprofInput dump) throws IOException;
+
+        long objectArrayDump(HprofInput dump) throws IOException;
+
+        long primitiveArrayDump(HprofInput dump) throws IOException;
     }
 
     static final int UTF8 = 0x01, LOAD_CLASS = 0x02, HEAP_DUMP = 0x0C, HEAP_DUMP_SEGMENT = 0x1C, HEAP_DUMP_END = 0x2C;
@@ -85,7 +91,10 @@ final class HprofInput implements Closeable {
             int tag = in.readUnsignedByte();
             long root = skipRoot(tag);
             remaining -= 1 + (root >= 0 ? root : switch (tag) {
-                case CLASS_DUMP, INSTANCE_DUMP, OBJECT_ARRAY_DUMP, PRIMITIVE_ARRAY_DUMP -> records.read(this, tag);
+                case CLASS_DUMP -> records.classDump(this);
+                case INSTANCE_DUMP -> records.instanceDump(this);
+                case OBJECT_ARRAY_DUMP -> records.objectArrayDump(this);
+                case PRIMITIVE_ARRAY_DUMP -> records.primitiveArrayDump(this);
                 default -> throw new IOException("Unknown heap dump record 0x" + Integer.toHexString(tag));
             });
         }
